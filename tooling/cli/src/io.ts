@@ -1,0 +1,33 @@
+import { readFile } from "node:fs/promises";
+
+/** Where a command reads and writes; tests pass their own. */
+export interface Io {
+  stdin: AsyncIterable<Buffer | string>;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+/** A mistake in how the command was called: printed with a pointer to --help, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** A failure the command reports as `error: <message>`, exit status 1. */
+export class CommandError extends Error {
+  override readonly name = "CommandError";
+}
+
+/** The text of a file, or of standard input for `-`. */
+export async function readInput(source: string, io: Io): Promise<string> {
+  if (source === "-") {
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+    return Buffer.concat(chunks).toString("utf8");
+  }
+  try {
+    return await readFile(source, "utf8");
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new CommandError(`${source}: cannot read (${code ?? String(cause)})`, { cause });
+  }
+}
