@@ -9,8 +9,31 @@ const file = new URL("../package-lock.json", import.meta.url);
 const lock = JSON.parse(readFileSync(file, "utf8"));
 const packages = lock.packages;
 
-const OS = { darwin: "darwin", win32: "win32", windows: "win32", linux: "linux", android: "android", freebsd: "freebsd", openbsd: "openbsd", openharmony: "openharmony", netbsd: "netbsd", sunos: "sunos", aix: "aix" };
-const CPU = { x64: "x64", 64: "x64", arm64: "arm64", arm: "arm", ia32: "ia32", ppc64: "ppc64", riscv64: "riscv64", s390x: "s390x", loong64: "loong64", mips64el: "mips64el" };
+const OS = {
+  darwin: "darwin",
+  win32: "win32",
+  windows: "win32",
+  linux: "linux",
+  android: "android",
+  freebsd: "freebsd",
+  openbsd: "openbsd",
+  openharmony: "openharmony",
+  netbsd: "netbsd",
+  sunos: "sunos",
+  aix: "aix",
+};
+const CPU = {
+  x64: "x64",
+  64: "x64",
+  arm64: "arm64",
+  arm: "arm",
+  ia32: "ia32",
+  ppc64: "ppc64",
+  riscv64: "riscv64",
+  s390x: "s390x",
+  loong64: "loong64",
+  mips64el: "mips64el",
+};
 
 function platformOf(name) {
   const parts = name.split("/").pop().split("-");
