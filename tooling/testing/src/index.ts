@@ -1,2 +1,2 @@
-export { type ScfContext, scfContext } from "./context.ts";
+export { type ScfContext, type ScfContextOverrides, scfContext } from "@cosfn/local-cloud";
 export { eventFixturesDir, fixturesDir, listEventFixtures, loadEvent } from "./fixtures.ts";

@@ -16,13 +16,15 @@ export interface ScfContext {
   environment: string;
 }
 
+export type ScfContextOverrides = Partial<Omit<ScfContext, "environment">> & {
+  environment?: string | Record<string, string>;
+};
+
 /**
  * An SCF-like context with SCF's field names and realistic defaults (a fresh request id, 128 MB, 3 s,
  * ap-guangzhou). Override any field; `environment` may be given as an object.
  */
-export function scfContext(
-  overrides: Partial<Omit<ScfContext, "environment">> & { environment?: string | Record<string, string> } = {},
-): ScfContext {
+export function scfContext(overrides: ScfContextOverrides = {}): ScfContext {
   const { environment, ...rest } = overrides;
   return {
     request_id: randomUUID(),

@@ -1,0 +1,178 @@
+import type { Readable } from "node:stream";
+import { Crc64 } from "@cosfn/checksums";
+import type { CosClient } from "./client.ts";
+import { CosRequestError } from "./errors.ts";
+
+export interface WriteObjectInput {
+  bucket: string;
+  key: string;
+  body: Readable | AsyncIterable<Uint8Array> | Uint8Array | string;
+  contentType?: string;
+  /** `x-cos-meta-*` values, without the prefix. */
+  metadata?: Record<string, string>;
+  /** Other request headers to store with the object (Cache-Control, Content-Disposition...). */
+  headers?: Record<string, string>;
+  /** Bytes per part of a multipart upload. Default 8 MiB; COS needs at least 1 MiB for all but the last. */
+  partSize?: number;
+  /** Parts uploaded at once. Default 4. */
+  parallelism?: number;
+  /** Attempts per request before giving up on a retryable failure. Default 4. */
+  attempts?: number;
+  /** Stops the upload (and aborts a multipart upload) when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface WriteObjectResult {
+  size: number;
+  /** Without quotes. */
+  etag: string;
+  /** CRC-64/XZ of the bytes sent, checked against COS's `x-cos-hash-crc64ecma` when COS returns it. */
+  crc64: string;
+  /** 0 for a simple PUT. */
+  parts: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** Retries `run` while it fails with a retryable error, backing off 100 ms, 200 ms, 400 ms... */
+export async function withRetries<T>(
+  attempts: number,
+  signal: AbortSignal | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      return await run();
+    } catch (error) {
+      const retryable = (error as { retryable?: boolean }).retryable === true;
+      if (!retryable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+function headersFor(input: WriteObjectInput): Record<string, string> {
+  const headers: Record<string, string> = { ...input.headers };
+  if (input.contentType) headers["Content-Type"] = input.contentType;
+  for (const [name, value] of Object.entries(input.metadata ?? {})) headers[`x-cos-meta-${name}`] = value;
+  return headers;
+}
+
+async function* chunksOf(body: WriteObjectInput["body"]): AsyncGenerator<Uint8Array> {
+  if (typeof body === "string") yield Buffer.from(body);
+  else if (body instanceof Uint8Array) yield body;
+  else for await (const chunk of body) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+}
+
+function checkCrc(input: WriteObjectInput, sent: string, returned: string | undefined): void {
+  if (returned !== undefined && returned !== sent) {
+    throw new CosRequestError(
+      { code: "ChecksumMismatch", message: `COS stored CRC64 ${returned}, the bytes sent have ${sent}` },
+      { operation: "write", bucket: input.bucket, key: input.key },
+    );
+  }
+}
+
+/** See `CosClient.writeObject`. */
+export async function writeObject(client: CosClient, input: WriteObjectInput): Promise<WriteObjectResult> {
+  const partSize = input.partSize ?? 8 * MIB;
+  const parallelism = Math.max(1, input.parallelism ?? 4);
+  const attempts = input.attempts ?? 4;
+  const { bucket, key, signal } = input;
+  const target = { Bucket: bucket, Region: client.region, Key: key };
+  const crc = new Crc64();
+  let size = 0;
+
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const takePart = (bytes: number): Buffer => {
+    const joined = Buffer.concat(pending, pendingBytes);
+    const part = joined.subarray(0, bytes);
+    const rest = joined.subarray(bytes);
+    pending = rest.length > 0 ? [rest] : [];
+    pendingBytes = rest.length;
+    return part;
+  };
+
+  let uploadId: string | undefined;
+  const done: { PartNumber: number; ETag: string }[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let partNumber = 0;
+
+  const startPart = (body: Buffer) => {
+    const number = ++partNumber;
+    const work = withRetries(attempts, signal, () =>
+      client.call("upload part", bucket, key, () =>
+        client.sdk.multipartUpload({ ...target, UploadId: uploadId as string, PartNumber: number, Body: body }),
+      ),
+    ).then(
+      (result) => {
+        done.push({ PartNumber: number, ETag: result.ETag });
+      },
+      (error) => {
+        failure ??= error;
+      },
+    );
+    const tracked = work.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+
+  try {
+    for await (const chunk of chunksOf(input.body)) {
+      signal?.throwIfAborted();
+      crc.update(chunk);
+      size += chunk.length;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      // A part is sent only once more data follows it, so the last part is never empty.
+      while (pendingBytes > partSize) {
+        if (uploadId === undefined) {
+          const init = await withRetries(attempts, signal, () =>
+            client.call("initiate multipart upload", bucket, key, () =>
+              client.sdk.multipartInit({ ...target, Headers: headersFor(input) }),
+            ),
+          );
+          uploadId = init.UploadId;
+        }
+        startPart(takePart(partSize));
+        while (inFlight.size >= parallelism) await Promise.race(inFlight);
+        if (failure) throw failure;
+      }
+    }
+
+    if (uploadId === undefined) {
+      const body = takePart(pendingBytes);
+      const result = await withRetries(attempts, signal, () =>
+        client.call("put", bucket, key, () =>
+          client.sdk.putObject({ ...target, Body: body, Headers: headersFor(input) }),
+        ),
+      );
+      const digest = crc.digest();
+      checkCrc(input, digest, result.headers?.["x-cos-hash-crc64ecma"]);
+      return { size, etag: (result.ETag ?? "").replace(/"/g, ""), crc64: digest, parts: 0 };
+    }
+
+    if (pendingBytes > 0) startPart(takePart(pendingBytes));
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    done.sort((a, b) => a.PartNumber - b.PartNumber);
+    const id = uploadId;
+    const result = await withRetries(attempts, signal, () =>
+      client.call("complete multipart upload", bucket, key, () =>
+        client.sdk.multipartComplete({ ...target, UploadId: id, Parts: done }),
+      ),
+    );
+    const digest = crc.digest();
+    checkCrc(input, digest, result.headers?.["x-cos-hash-crc64ecma"]);
+    return { size, etag: (result.ETag ?? "").replace(/"/g, ""), crc64: digest, parts: done.length };
+  } catch (error) {
+    await Promise.allSettled(inFlight);
+    if (uploadId !== undefined) {
+      const id = uploadId;
+      await client.sdk.multipartAbort({ ...target, UploadId: id }).catch(() => {});
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,253 @@
+import { Readable } from "node:stream";
+import { crc64 } from "@cosfn/checksums";
+import type { LocalCloud } from "@cosfn/local-cloud";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type CosClient, CosConfigError, CosRequestError, CosTagLimitError, createCosClient } from "../src/index.ts";
+import { BUCKET, bytes, localCos, REGION, sha256, stored } from "./local.ts";
+
+let cloud: LocalCloud;
+let client: CosClient;
+
+beforeAll(async () => {
+  ({ cloud, client } = await localCos());
+});
+afterAll(() => cloud.close());
+afterEach(() => cloud.faults.clear());
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe("createCosClient", () => {
+  it("refuses to build without credentials, naming the variables", () => {
+    expect(() => createCosClient({ region: REGION }, {})).toThrow(CosConfigError);
+    expect(() => createCosClient({ region: REGION }, {})).toThrow("TENCENTCLOUD_SECRETID");
+  });
+
+  it("refuses a malformed endpoint", () => {
+    expect(() =>
+      createCosClient(
+        { region: REGION },
+        { TENCENTCLOUD_SECRETID: "a", TENCENTCLOUD_SECRETKEY: "b", COSFN_COS_ENDPOINT: "localhost" },
+      ),
+    ).toThrow("COSFN_COS_ENDPOINT");
+  });
+
+  it("signs for the real host, so a wrong key is refused with SignatureDoesNotMatch (not retryable)", async () => {
+    const wrong = createCosClient(
+      { region: REGION },
+      {
+        TENCENTCLOUD_SECRETID: cloud.credentials[0]?.secretId,
+        TENCENTCLOUD_SECRETKEY: "wrong",
+        COSFN_COS_ENDPOINT: cloud.endpoint,
+      },
+    );
+    const error = await wrong.writeObject({ bucket: BUCKET, key: "x", body: "x" }).catch((e) => e);
+    expect(error).toBeInstanceOf(CosRequestError);
+    expect(error).toMatchObject({
+      code: "SignatureDoesNotMatch",
+      statusCode: 403,
+      retryable: false,
+      bucket: BUCKET,
+      key: "x",
+    });
+    expect(error.message).toBe(
+      "put cos://examplebucket-1250000000/x: SignatureDoesNotMatch: the request signature we calculated does not match the signature you provided",
+    );
+    expect(cloud.store.head(BUCKET, "x")).toBeUndefined();
+  });
+});
+
+describe("head", () => {
+  it("returns typed metadata, or null for a missing object", async () => {
+    await client.writeObject({
+      bucket: BUCKET,
+      key: "h.txt",
+      body: "hello",
+      contentType: "text/plain",
+      metadata: { owner: "me" },
+    });
+    const info = await client.head(BUCKET, "h.txt");
+    expect(info).toMatchObject({
+      size: 5,
+      etag: "5d41402abc4b2a76b9719d911017c592",
+      contentType: "text/plain",
+      storageClass: "STANDARD",
+      crc64: crc64(Buffer.from("hello")),
+      metadata: { owner: "me" },
+    });
+    expect(info?.lastModified).toBeInstanceOf(Date);
+    expect(await client.head(BUCKET, "missing")).toBeNull();
+  });
+});
+
+describe("readStream and rangeSource", () => {
+  const data = bytes(300_000, 7);
+  beforeAll(() => client.writeObject({ bucket: BUCKET, key: "r.bin", body: data }));
+
+  it("reads the whole object and ranges of it", async () => {
+    expect(sha256(await collect(client.readStream(BUCKET, "r.bin")))).toBe(sha256(data));
+    expect(await collect(client.readStream(BUCKET, "r.bin", { start: 1000, end: 1999 }))).toEqual(
+      data.subarray(1000, 2000),
+    );
+    expect(await collect(client.readStream(BUCKET, "r.bin", { start: 299_990 }))).toEqual(data.subarray(299_990));
+  });
+
+  it("fails with NoSuchKey and passes none of COS's error XML on as data", async () => {
+    const received: Buffer[] = [];
+    const stream = client.readStream(BUCKET, "nope");
+    stream.on("data", (chunk: Buffer) => received.push(chunk));
+    const error = await new Promise((resolve) => stream.on("error", resolve));
+    expect(error).toMatchObject({ code: "NoSuchKey", retryable: false });
+    expect(Buffer.concat(received).length).toBe(0);
+  });
+
+  it("fails with a retryable IncompleteBody when the body is cut short", async () => {
+    cloud.faults.add({ fault: { kind: "truncate", fraction: 0.5 }, method: "GET", times: 1 });
+    const error = await collect(client.readStream(BUCKET, "r.bin")).catch((e) => e);
+    expect(error).toBeInstanceOf(CosRequestError);
+    expect(error.retryable).toBe(true);
+  });
+
+  it("gives unzipper's Open.custom what it reads: size() and stream(offset, length)", async () => {
+    const source = client.rangeSource(BUCKET, "r.bin");
+    expect(await source.size()).toBe(data.length);
+    expect(await collect(source.stream(100, 50))).toEqual(data.subarray(100, 150));
+    expect(await collect(source.stream(299_000))).toEqual(data.subarray(299_000));
+    await expect(client.rangeSource(BUCKET, "missing").size()).rejects.toMatchObject({ code: "NoSuchKey" });
+  });
+});
+
+describe("writeObject", () => {
+  it("sends a small body in one PUT", async () => {
+    const result = await client.writeObject({
+      bucket: BUCKET,
+      key: "small.txt",
+      body: "small body",
+      headers: { "Cache-Control": "no-cache" },
+    });
+    expect(result).toMatchObject({ size: 10, parts: 0, crc64: crc64(Buffer.from("small body")) });
+    expect(await stored(cloud, "small.txt")).toEqual(Buffer.from("small body"));
+    expect(cloud.store.head(BUCKET, "small.txt")?.headers).toEqual({ "cache-control": "no-cache" });
+  });
+
+  it("streams a large body as a multipart upload, in order, with the multipart ETag", async () => {
+    const data = bytes(5 * 1024 * 1024 + 12_345, 3);
+    const chunks = Array.from({ length: Math.ceil(data.length / 65_536) }, (_, i) =>
+      data.subarray(i * 65_536, (i + 1) * 65_536),
+    );
+    const result = await client.writeObject({
+      bucket: BUCKET,
+      key: "big/part.bin",
+      body: Readable.from(chunks),
+      partSize: 1024 * 1024,
+      parallelism: 3,
+      contentType: "application/x-test",
+      metadata: { "cosfn-writer": "test" },
+    });
+    expect(result.parts).toBe(6);
+    expect(result.etag).toMatch(/^[0-9a-f]{32}-6$/);
+    const object = cloud.store.head(BUCKET, "big/part.bin");
+    expect(object).toMatchObject({
+      size: data.length,
+      etag: result.etag,
+      crc64: crc64(data),
+      contentType: "application/x-test",
+    });
+    expect(object?.meta).toEqual({ "x-cos-meta-cosfn-writer": "test" });
+    expect(sha256(await stored(cloud, "big/part.bin"))).toBe(sha256(data));
+    expect(cloud.store.listUploads(BUCKET)).toEqual([]);
+  });
+
+  it("retries parts that fail with 503 and resets, and still stores the exact bytes", async () => {
+    const data = bytes(4 * 1024 * 1024 + 1, 9);
+    cloud.faults.add({ fault: { kind: "unavailable" }, method: "PUT", pattern: /partNumber=2/, times: 2 });
+    cloud.faults.add({ fault: { kind: "reset" }, method: "PUT", pattern: /partNumber=3/, times: 1 });
+    const result = await client.writeObject({
+      bucket: BUCKET,
+      key: "retry.bin",
+      body: Readable.from([data]),
+      partSize: 1024 * 1024,
+    });
+    expect(result.parts).toBe(5);
+    expect(cloud.faults.injected.unavailable).toBeGreaterThanOrEqual(2);
+    expect(cloud.faults.injected.reset).toBeGreaterThanOrEqual(1);
+    expect(sha256(await stored(cloud, "retry.bin"))).toBe(sha256(data));
+  });
+
+  it("aborts the multipart upload when a part keeps failing, leaving no object and no upload", async () => {
+    cloud.faults.add({ fault: { kind: "unavailable" }, method: "PUT", pattern: /partNumber=2/ });
+    const error = await client
+      .writeObject({
+        bucket: BUCKET,
+        key: "fail.bin",
+        body: Readable.from([bytes(3 * 1024 * 1024)]),
+        partSize: 1024 * 1024,
+        attempts: 2,
+      })
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: "SlowDown", retryable: true });
+    expect(cloud.store.head(BUCKET, "fail.bin")).toBeUndefined();
+    expect(cloud.store.listUploads(BUCKET)).toEqual([]);
+  });
+
+  it("stops when the signal aborts", async () => {
+    const controller = new AbortController();
+    async function* slow() {
+      yield bytes(1024 * 1024 + 10);
+      controller.abort(new Error("deadline"));
+      yield bytes(1024 * 1024);
+    }
+    await expect(
+      client.writeObject({
+        bucket: BUCKET,
+        key: "aborted.bin",
+        body: slow(),
+        partSize: 1024 * 1024,
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow("deadline");
+    expect(cloud.store.head(BUCKET, "aborted.bin")).toBeUndefined();
+    expect(cloud.store.listUploads(BUCKET)).toEqual([]);
+  });
+});
+
+describe("list", () => {
+  it("iterates every object under a prefix across pages", async () => {
+    const attributes = { contentType: "text/plain", headers: {}, meta: {}, storageClass: "STANDARD", tags: [] };
+    for (let i = 0; i < 1203; i++) {
+      await cloud.store.put(
+        BUCKET,
+        `listing/${String(i).padStart(4, "0")}`,
+        Readable.from([Buffer.from("x")]),
+        attributes,
+      );
+    }
+    const keys: string[] = [];
+    for await (const object of client.list(BUCKET, { prefix: "listing/" })) {
+      expect(object).toMatchObject({ size: 1, storageClass: "STANDARD" });
+      keys.push(object.key);
+    }
+    expect(keys).toEqual(Array.from({ length: 1203 }, (_, i) => `listing/${String(i).padStart(4, "0")}`));
+  }, 60_000);
+});
+
+describe("mergeTags", () => {
+  it("keeps existing tags, overwrites repeated ones, and refuses to pass 10", async () => {
+    await client.writeObject({ bucket: BUCKET, key: "tags.txt", body: "t" });
+    await client.mergeTags(BUCKET, "tags.txt", { a: "1", b: "2" });
+    expect(await client.mergeTags(BUCKET, "tags.txt", { b: "3", c: "4" })).toEqual({ a: "1", b: "3", c: "4" });
+    expect(cloud.store.head(BUCKET, "tags.txt")?.tags).toEqual([
+      ["a", "1"],
+      ["b", "3"],
+      ["c", "4"],
+    ]);
+    const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`n${i}`, "v"]));
+    const error = await client.mergeTags(BUCKET, "tags.txt", eight).catch((e) => e);
+    expect(error).toBeInstanceOf(CosTagLimitError);
+    expect(error.message).toContain("would give 11");
+    expect(cloud.store.head(BUCKET, "tags.txt")?.tags).toHaveLength(3);
+  });
+});

@@ -1,0 +1,48 @@
+/** COS's error codes this server answers with, and their HTTP status. */
+const STATUS: Record<string, number> = {
+  AccessDenied: 403,
+  BadDigest: 400,
+  BucketAlreadyExists: 409,
+  BucketAlreadyOwnedByYou: 409,
+  BucketNotEmpty: 409,
+  EntityTooLarge: 400,
+  EntityTooSmall: 400,
+  IncompleteBody: 400,
+  InvalidAccessKeyId: 403,
+  InvalidArgument: 400,
+  InvalidBucketName: 400,
+  InvalidDigest: 400,
+  InvalidPart: 400,
+  InvalidPartOrder: 400,
+  InvalidRange: 416,
+  InvalidRequest: 400,
+  InvalidTag: 400,
+  KeyTooLong: 400,
+  MalformedXML: 400,
+  MethodNotAllowed: 405,
+  MissingContentLength: 411,
+  NoSuchBucket: 404,
+  NoSuchKey: 404,
+  NoSuchUpload: 404,
+  NotImplemented: 501,
+  PreconditionFailed: 412,
+  RequestTimeTooSkewed: 403,
+  SignatureDoesNotMatch: 403,
+  SlowDown: 503,
+  InternalError: 500,
+};
+
+/** An error COS would answer with: its code, message and HTTP status. */
+export class CosError extends Error {
+  override readonly name = "CosError";
+  readonly code: string;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.code = code;
+    this.status = STATUS[code] ?? 400;
+    this.headers = headers;
+  }
+}

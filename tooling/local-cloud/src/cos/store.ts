@@ -1,0 +1,642 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Crc64 } from "@cosfn/checksums";
+import { CosError } from "./errors.ts";
+
+/** What COS keeps about an object besides its bytes. */
+export interface ObjectAttributes {
+  contentType: string;
+  /** Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires, as sent. */
+  headers: Record<string, string>;
+  /** `x-cos-meta-*` headers, names lowercased and prefix kept. */
+  meta: Record<string, string>;
+  storageClass: string;
+  tags: [string, string][];
+}
+
+export interface StoredObject extends ObjectAttributes {
+  key: string;
+  size: number;
+  /** Without quotes: the MD5 for simple uploads, `<md5 of md5s>-<parts>` for multipart. */
+  etag: string;
+  crc64: string;
+  lastModified: string;
+  /** The body file under `data/`. */
+  body: string;
+}
+
+export interface Bucket {
+  name: string;
+  region: string;
+  createdAt: string;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  marker?: string;
+  delimiter?: string;
+  maxKeys?: number;
+}
+
+export interface ListResult {
+  objects: StoredObject[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextMarker: string | undefined;
+}
+
+export interface Upload {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: string;
+  attributes: ObjectAttributes;
+  parts: Map<number, Part>;
+}
+
+export interface Part {
+  partNumber: number;
+  size: number;
+  etag: string;
+  lastModified: string;
+  file: string;
+}
+
+/** COS's limit on a simple upload and on one part: 5 GB. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+export const MAX_PARTS = 10_000;
+
+/** Orders keys as COS lists them: by their UTF-8 bytes. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+interface BucketState extends Bucket {
+  objects: Map<string, StoredObject>;
+  sorted: string[];
+}
+
+/**
+ * Buckets and objects on disk: in a data directory that survives restarts, or in a temporary one removed at
+ * `close()`. Bodies are streamed to a temporary file and committed by renaming, so memory stays flat for any
+ * object size and a reader never sees half an object. Keys are stored under the SHA-256 of their UTF-8 bytes,
+ * so any key (`../`, `//`, 850 bytes) maps to one safe file name.
+ */
+export class ObjectStore {
+  readonly root: string;
+  readonly #temporary: boolean;
+  readonly #buckets = new Map<string, BucketState>();
+  readonly #uploads = new Map<string, Upload>();
+  readonly #readers = new Map<string, number>();
+  readonly #retired = new Set<string>();
+  #commits: Promise<unknown> = Promise.resolve();
+  /** Smallest part size COS accepts for every part but the last; tests may lower it. */
+  minPartBytes = 1024 * 1024;
+
+  private constructor(root: string, temporary: boolean) {
+    this.root = root;
+    this.#temporary = temporary;
+  }
+
+  /** Opens (or creates) a store in `dataDir`, or in a new temporary directory when none is given. */
+  static async open(dataDir?: string): Promise<ObjectStore> {
+    const root = dataDir ?? (await mkdtemp(join(tmpdir(), "cosfn-local-cloud-")));
+    const store = new ObjectStore(root, dataDir === undefined);
+    await store.#load();
+    return store;
+  }
+
+  /** Removes the temporary directory of a store opened without a data directory. */
+  async close(): Promise<void> {
+    if (this.#temporary) await rm(this.root, { recursive: true, force: true });
+  }
+
+  // ---- buckets ----
+
+  async createBucket(name: string, region: string): Promise<Bucket> {
+    if (this.#buckets.has(name)) throw new CosError("BucketAlreadyOwnedByYou", `bucket ${name} already exists`);
+    const bucket: BucketState = { name, region, createdAt: new Date().toISOString(), objects: new Map(), sorted: [] };
+    this.#buckets.set(name, bucket);
+    await mkdir(join(this.root, "buckets", hashName(name), "meta"), { recursive: true });
+    await this.#saveBuckets();
+    return publicBucket(bucket);
+  }
+
+  /** Creates the bucket unless it exists; returns it either way. */
+  async ensureBucket(name: string, region: string): Promise<Bucket> {
+    const existing = this.#buckets.get(name);
+    return existing ? publicBucket(existing) : this.createBucket(name, region);
+  }
+
+  getBucket(name: string): Bucket | undefined {
+    const bucket = this.#buckets.get(name);
+    return bucket && publicBucket(bucket);
+  }
+
+  listBuckets(): Bucket[] {
+    return [...this.#buckets.values()].map(publicBucket).sort((a, b) => compareKeys(a.name, b.name));
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    const bucket = this.#bucket(name);
+    if (bucket.objects.size > 0) throw new CosError("BucketNotEmpty", "the bucket you tried to delete is not empty");
+    this.#buckets.delete(name);
+    await rm(join(this.root, "buckets", hashName(name)), { recursive: true, force: true });
+    await this.#saveBuckets();
+  }
+
+  // ---- objects ----
+
+  head(bucketName: string, key: string): StoredObject | undefined {
+    return this.#bucket(bucketName).objects.get(key);
+  }
+
+  /**
+   * Streams `body` into a new version of the object. `expectedBytes` (Content-Length) and `contentMd5`
+   * (base64) are checked before the object becomes visible; on any failure nothing changes.
+   */
+  async put(
+    bucketName: string,
+    key: string,
+    body: NodeJS.ReadableStream,
+    attributes: ObjectAttributes,
+    options: { expectedBytes?: number; contentMd5?: string } = {},
+  ): Promise<StoredObject> {
+    this.#bucket(bucketName);
+    const written = await this.#writeTemp(body, MAX_OBJECT_BYTES);
+    try {
+      if (options.expectedBytes !== undefined && written.size !== options.expectedBytes) {
+        throw new CosError(
+          "IncompleteBody",
+          `you did not provide the number of bytes specified by the Content-Length header (${written.size} of ${options.expectedBytes})`,
+        );
+      }
+      if (
+        options.contentMd5 !== undefined &&
+        options.contentMd5 !== Buffer.from(written.md5, "hex").toString("base64")
+      ) {
+        throw new CosError("BadDigest", "the Content-MD5 you specified did not match what was received");
+      }
+    } catch (error) {
+      await unlink(written.file).catch(() => {});
+      throw error;
+    }
+    return this.#commit(bucketName, key, written.file, {
+      ...attributes,
+      size: written.size,
+      etag: written.md5,
+      crc64: written.crc64,
+    });
+  }
+
+  /** Copies an object's bytes into a new object, with the source's attributes or the given ones. */
+  async copy(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+    attributes: ObjectAttributes | undefined,
+  ): Promise<StoredObject> {
+    this.#bucket(target.bucket);
+    const { object, release } = this.#retain(source.bucket, source.key);
+    const file = this.#tempName();
+    try {
+      await copyFile(join(this.#dataDir(), object.body), file);
+    } finally {
+      release();
+    }
+    return this.#commit(target.bucket, target.key, file, {
+      ...(attributes ?? pickAttributes(object)),
+      size: object.size,
+      etag: object.etag,
+      crc64: object.crc64,
+    });
+  }
+
+  /**
+   * Opens an object for reading, optionally a byte range (inclusive). The bytes stay readable until the
+   * stream ends or fails, even if the object is replaced or deleted meanwhile.
+   */
+  read(
+    bucketName: string,
+    key: string,
+    range?: { start: number; end: number },
+  ): { object: StoredObject; stream: ReadStream } {
+    const { object, release } = this.#retain(bucketName, key);
+    const stream = createReadStream(join(this.#dataDir(), object.body), range);
+    stream.once("close", release);
+    return { object, stream };
+  }
+
+  async delete(bucketName: string, key: string): Promise<boolean> {
+    const bucket = this.#bucket(bucketName);
+    return this.#serialize(async () => {
+      const existing = bucket.objects.get(key);
+      if (!existing) return false;
+      await unlink(this.#metaFile(bucketName, key)).catch(ignoreMissing);
+      bucket.objects.delete(key);
+      removeSorted(bucket.sorted, key);
+      this.#retire(existing.body);
+      return true;
+    });
+  }
+
+  async setTags(bucketName: string, key: string, tags: [string, string][]): Promise<StoredObject> {
+    const bucket = this.#bucket(bucketName);
+    return this.#serialize(async () => {
+      const existing = bucket.objects.get(key);
+      if (!existing) throw new CosError("NoSuchKey", "the specified key does not exist");
+      const updated = { ...existing, tags };
+      await this.#writeMeta(bucketName, updated);
+      bucket.objects.set(key, updated);
+      return updated;
+    });
+  }
+
+  list(bucketName: string, options: ListOptions = {}): ListResult {
+    const bucket = this.#bucket(bucketName);
+    const prefix = options.prefix ?? "";
+    const maxKeys = options.maxKeys ?? 1000;
+    const objects: StoredObject[] = [];
+    const commonPrefixes: string[] = [];
+    let index = lowerBound(bucket.sorted, prefix);
+    if (options.marker) {
+      index = Math.max(index, upperBound(bucket.sorted, options.marker));
+      // A marker that is a common prefix stands for every key under it.
+      if (options.delimiter && options.marker.endsWith(options.delimiter)) {
+        while (index < bucket.sorted.length && (bucket.sorted[index] as string).startsWith(options.marker)) index++;
+      }
+    }
+    let last: string | undefined;
+    while (index < bucket.sorted.length) {
+      const key = bucket.sorted[index] as string;
+      if (!key.startsWith(prefix)) break;
+      if (objects.length + commonPrefixes.length >= maxKeys) {
+        return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
+      }
+      const rest = key.slice(prefix.length);
+      const cut = options.delimiter ? rest.indexOf(options.delimiter) : -1;
+      if (options.delimiter && cut >= 0) {
+        const common = prefix + rest.slice(0, cut + options.delimiter.length);
+        commonPrefixes.push(common);
+        last = common;
+        // Skip every key under this common prefix.
+        while (index < bucket.sorted.length && (bucket.sorted[index] as string).startsWith(common)) index++;
+        continue;
+      }
+      objects.push(bucket.objects.get(key) as StoredObject);
+      last = key;
+      index++;
+    }
+    return { objects, commonPrefixes, isTruncated: false, nextMarker: undefined };
+  }
+
+  // ---- multipart ----
+
+  initiateUpload(bucketName: string, key: string, attributes: ObjectAttributes): Upload {
+    this.#bucket(bucketName);
+    const uploadId = `${Date.now()}${randomBytes(12).toString("hex")}`;
+    const upload: Upload = {
+      uploadId,
+      bucket: bucketName,
+      key,
+      initiated: new Date().toISOString(),
+      attributes,
+      parts: new Map(),
+    };
+    this.#uploads.set(uploadId, upload);
+    return upload;
+  }
+
+  getUpload(bucketName: string, key: string, uploadId: string): Upload {
+    const upload = this.#uploads.get(uploadId);
+    if (!upload || upload.bucket !== bucketName || upload.key !== key) {
+      throw new CosError("NoSuchUpload", "the specified multipart upload does not exist");
+    }
+    return upload;
+  }
+
+  listUploads(bucketName: string, prefix = ""): Upload[] {
+    return [...this.#uploads.values()]
+      .filter((upload) => upload.bucket === bucketName && upload.key.startsWith(prefix))
+      .sort((a, b) => compareKeys(a.key, b.key) || a.initiated.localeCompare(b.initiated));
+  }
+
+  async putPart(
+    upload: Upload,
+    partNumber: number,
+    body: NodeJS.ReadableStream,
+    options: { expectedBytes?: number; contentMd5?: string } = {},
+  ): Promise<Part> {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) {
+      throw new CosError("InvalidArgument", `partNumber must be an integer from 1 to ${MAX_PARTS}`);
+    }
+    const written = await this.#writeTemp(body, MAX_OBJECT_BYTES);
+    if (
+      (options.expectedBytes !== undefined && written.size !== options.expectedBytes) ||
+      (options.contentMd5 !== undefined && options.contentMd5 !== Buffer.from(written.md5, "hex").toString("base64"))
+    ) {
+      await unlink(written.file).catch(() => {});
+      throw options.expectedBytes !== undefined && written.size !== options.expectedBytes
+        ? new CosError("IncompleteBody", "the part is shorter than its Content-Length")
+        : new CosError("BadDigest", "the Content-MD5 you specified did not match what was received");
+    }
+    if (!this.#uploads.has(upload.uploadId)) {
+      await unlink(written.file).catch(() => {});
+      throw new CosError("NoSuchUpload", "the specified multipart upload does not exist");
+    }
+    const previous = upload.parts.get(partNumber);
+    const part = {
+      partNumber,
+      size: written.size,
+      etag: written.md5,
+      lastModified: new Date().toISOString(),
+      file: written.file,
+    };
+    upload.parts.set(partNumber, part);
+    if (previous) await unlink(previous.file).catch(() => {});
+    return part;
+  }
+
+  /** Joins the listed parts, in the order given, into the object; checks order, ETags and sizes as COS does. */
+  async completeUpload(upload: Upload, list: { partNumber: number; etag: string }[]): Promise<StoredObject> {
+    if (list.length === 0) throw new CosError("MalformedXML", "the XML you provided lists no parts");
+    const parts: Part[] = [];
+    let previousNumber = 0;
+    for (const [index, item] of list.entries()) {
+      if (item.partNumber <= previousNumber) {
+        throw new CosError("InvalidPartOrder", "the list of parts was not in ascending order");
+      }
+      previousNumber = item.partNumber;
+      const part = upload.parts.get(item.partNumber);
+      if (!part || part.etag !== item.etag.replace(/"/g, "").toLowerCase()) {
+        throw new CosError("InvalidPart", `part ${item.partNumber} was not uploaded or its ETag does not match`);
+      }
+      if (index < list.length - 1 && part.size < this.minPartBytes) {
+        throw new CosError(
+          "EntityTooSmall",
+          `part ${item.partNumber} is smaller than the minimum of ${this.minPartBytes} bytes`,
+        );
+      }
+      parts.push(part);
+    }
+    const file = this.#tempName();
+    const crc = new Crc64();
+    const md5s = createHash("md5");
+    let size = 0;
+    const out = createWriteStream(file);
+    try {
+      for (const part of parts) {
+        md5s.update(Buffer.from(part.etag, "hex"));
+        for await (const chunk of createReadStream(part.file)) {
+          crc.update(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          if (!out.write(chunk)) await once(out, "drain");
+        }
+      }
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+    } catch (error) {
+      out.destroy();
+      await unlink(file).catch(() => {});
+      throw error;
+    }
+    if (!this.#uploads.delete(upload.uploadId)) {
+      await unlink(file).catch(() => {});
+      throw new CosError("NoSuchUpload", "the specified multipart upload does not exist");
+    }
+    const object = await this.#commit(upload.bucket, upload.key, file, {
+      ...upload.attributes,
+      size,
+      etag: `${md5s.digest("hex")}-${parts.length}`,
+      crc64: crc.digest(),
+    });
+    await Promise.all([...upload.parts.values()].map((part) => unlink(part.file).catch(() => {})));
+    return object;
+  }
+
+  async abortUpload(upload: Upload): Promise<void> {
+    this.#uploads.delete(upload.uploadId);
+    await Promise.all([...upload.parts.values()].map((part) => unlink(part.file).catch(() => {})));
+  }
+
+  // ---- internals ----
+
+  #bucket(name: string): BucketState {
+    const bucket = this.#buckets.get(name);
+    if (!bucket) throw new CosError("NoSuchBucket", "the specified bucket does not exist");
+    return bucket;
+  }
+
+  #dataDir(): string {
+    return join(this.root, "data");
+  }
+
+  #tempName(): string {
+    return join(this.root, "tmp", randomUUID());
+  }
+
+  #metaFile(bucket: string, key: string): string {
+    return join(this.root, "buckets", hashName(bucket), "meta", `${hashName(key)}.json`);
+  }
+
+  async #writeTemp(
+    body: NodeJS.ReadableStream,
+    limit: number,
+  ): Promise<{ file: string; size: number; md5: string; crc64: string }> {
+    const file = this.#tempName();
+    const md5 = createHash("md5");
+    const crc = new Crc64();
+    let size = 0;
+    try {
+      await pipeline(
+        body,
+        counter((chunk) => {
+          size += chunk.length;
+          if (size > limit)
+            throw new CosError(
+              "EntityTooLarge",
+              `your proposed upload exceeds the maximum allowed size of ${limit} bytes`,
+            );
+          md5.update(chunk);
+          crc.update(chunk);
+        }),
+        createWriteStream(file),
+      );
+    } catch (error) {
+      await unlink(file).catch(() => {});
+      throw error;
+    }
+    return { file, size, md5: md5.digest("hex"), crc64: crc.digest() };
+  }
+
+  async #commit(
+    bucketName: string,
+    key: string,
+    tempFile: string,
+    fields: ObjectAttributes & { size: number; etag: string; crc64: string },
+  ): Promise<StoredObject> {
+    const body = `${hashName(key).slice(0, 16)}-${randomUUID()}`;
+    await rename(tempFile, join(this.#dataDir(), body));
+    return this.#serialize(async () => {
+      const bucket = this.#buckets.get(bucketName);
+      if (!bucket) {
+        await unlink(join(this.#dataDir(), body)).catch(() => {});
+        throw new CosError("NoSuchBucket", "the specified bucket does not exist");
+      }
+      const object: StoredObject = { ...fields, key, body, lastModified: new Date().toISOString() };
+      await this.#writeMeta(bucketName, object);
+      const previous = bucket.objects.get(key);
+      bucket.objects.set(key, object);
+      if (previous) this.#retire(previous.body);
+      else insertSorted(bucket.sorted, key);
+      return object;
+    });
+  }
+
+  async #writeMeta(bucketName: string, object: StoredObject): Promise<void> {
+    const file = this.#metaFile(bucketName, object.key);
+    const temp = this.#tempName();
+    await writeFile(temp, JSON.stringify(object));
+    await rename(temp, file);
+  }
+
+  /** Runs metadata commits one at a time, so the index and the files on disk agree on the last writer. */
+  #serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#commits.then(work, work);
+    this.#commits = run.catch(() => {});
+    return run;
+  }
+
+  #retain(bucketName: string, key: string): { object: StoredObject; release: () => void } {
+    const object = this.#bucket(bucketName).objects.get(key);
+    if (!object) throw new CosError("NoSuchKey", "the specified key does not exist");
+    this.#readers.set(object.body, (this.#readers.get(object.body) ?? 0) + 1);
+    let released = false;
+    return {
+      object,
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.#readers.get(object.body) ?? 1) - 1;
+        if (left > 0) this.#readers.set(object.body, left);
+        else {
+          this.#readers.delete(object.body);
+          if (this.#retired.delete(object.body)) void unlink(join(this.#dataDir(), object.body)).catch(() => {});
+        }
+      },
+    };
+  }
+
+  /** Deletes a body that no object points at any more, once no reader holds it. */
+  #retire(body: string): void {
+    if (this.#readers.has(body)) this.#retired.add(body);
+    else void unlink(join(this.#dataDir(), body)).catch(() => {});
+  }
+
+  async #saveBuckets(): Promise<void> {
+    const temp = this.#tempName();
+    await writeFile(temp, JSON.stringify([...this.#buckets.values()].map(publicBucket), null, 2));
+    await rename(temp, join(this.root, "buckets.json"));
+  }
+
+  async #load(): Promise<void> {
+    await rm(join(this.root, "tmp"), { recursive: true, force: true });
+    await mkdir(join(this.root, "tmp"), { recursive: true });
+    await mkdir(this.#dataDir(), { recursive: true });
+    let buckets: Bucket[] = [];
+    try {
+      buckets = JSON.parse(await readFile(join(this.root, "buckets.json"), "utf8"));
+    } catch (error) {
+      ignoreMissing(error);
+    }
+    const referenced = new Set<string>();
+    for (const bucket of buckets) {
+      const state: BucketState = { ...bucket, objects: new Map(), sorted: [] };
+      const metaDir = join(this.root, "buckets", hashName(bucket.name), "meta");
+      await mkdir(metaDir, { recursive: true });
+      for (const file of await readdir(metaDir)) {
+        const object: StoredObject = JSON.parse(await readFile(join(metaDir, file), "utf8"));
+        state.objects.set(object.key, object);
+        referenced.add(object.body);
+      }
+      state.sorted = [...state.objects.keys()].sort(compareKeys);
+      this.#buckets.set(bucket.name, state);
+    }
+    // Bodies no object points at are left over from writes a crash interrupted.
+    for (const file of await readdir(this.#dataDir())) {
+      if (!referenced.has(file)) await unlink(join(this.#dataDir(), file)).catch(() => {});
+    }
+  }
+}
+
+function hashName(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+function publicBucket({ name, region, createdAt }: Bucket): Bucket {
+  return { name, region, createdAt };
+}
+
+export function pickAttributes(object: StoredObject): ObjectAttributes {
+  return {
+    contentType: object.contentType,
+    headers: { ...object.headers },
+    meta: { ...object.meta },
+    storageClass: object.storageClass,
+    tags: object.tags.map(([k, v]) => [k, v]),
+  };
+}
+
+function counter(onChunk: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      try {
+        onChunk(chunk);
+        callback(null, chunk);
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+  });
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+}
+
+function lowerBound(sorted: string[], key: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareKeys(sorted[mid] as string, key) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function upperBound(sorted: string[], key: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareKeys(sorted[mid] as string, key) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function insertSorted(sorted: string[], key: string): void {
+  sorted.splice(lowerBound(sorted, key), 0, key);
+}
+
+function removeSorted(sorted: string[], key: string): void {
+  const at = lowerBound(sorted, key);
+  if (sorted[at] === key) sorted.splice(at, 1);
+}

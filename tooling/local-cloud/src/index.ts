@@ -1,0 +1,14 @@
+export { CosError } from "./cos/errors.ts";
+export { type CiProcessHandler, type CosChange, parseRange } from "./cos/handler.ts";
+export { type Credentials, camSafeUrlEncode, cosSignature, verifyCosSignature } from "./cos/signature.ts";
+export { type Bucket, type ObjectAttributes, ObjectStore, type StoredObject } from "./cos/store.ts";
+export { type FaultKind, type FaultRule, Faults } from "./faults.ts";
+export { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
+export {
+  credentialsFromEnv,
+  LOCAL_CREDENTIALS,
+  type LocalCloud,
+  type LocalCloudOptions,
+  startLocalCloud,
+} from "./server.ts";
+export { type Invocation, type InvocationAttempt, type ScfHandler, type TriggerRule, Triggers } from "./triggers.ts";

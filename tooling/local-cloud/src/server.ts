@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CosError } from "./cos/errors.ts";
+import { answerCosError, type CiProcessHandler, cosTarget, handleCosRequest } from "./cos/handler.ts";
+import type { Credentials } from "./cos/signature.ts";
+import { ObjectStore } from "./cos/store.ts";
+import { applyFaults, Faults } from "./faults.ts";
+import { type TriggerOptions, Triggers } from "./triggers.ts";
+
+/** Credentials the local cloud accepts when the environment has none. Printed by `cosfn dev`. */
+export const LOCAL_CREDENTIALS: Credentials = {
+  secretId: "AKIDcosfnLocalCloudDefaultId00000000",
+  secretKey: "cosfnLocalCloudDefaultSecretKey000000",
+};
+
+/** The credentials in `TENCENTCLOUD_SECRETID` / `TENCENTCLOUD_SECRETKEY` (and session token), else the local defaults. */
+export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Credentials {
+  const secretId = env.TENCENTCLOUD_SECRETID;
+  const secretKey = env.TENCENTCLOUD_SECRETKEY;
+  if (!secretId || !secretKey) return LOCAL_CREDENTIALS;
+  const sessionToken = env.TENCENTCLOUD_SESSIONTOKEN;
+  return { secretId, secretKey, ...(sessionToken && { sessionToken }) };
+}
+
+export interface LocalCloudOptions {
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Keep buckets and objects here across restarts; without it, a temporary directory removed at close. */
+  dataDir?: string;
+  /** Accepted credentials; default `credentialsFromEnv()`. */
+  credentials?: Credentials[];
+  /** Buckets to create at start (`name-appid`), in `region` (default ap-guangzhou). */
+  buckets?: string[];
+  region?: string;
+  triggers?: TriggerOptions;
+  ciProcess?: CiProcessHandler;
+}
+
+export interface LocalCloud {
+  /** `http://127.0.0.1:<port>`: the value for `COSFN_COS_ENDPOINT`. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly store: ObjectStore;
+  readonly triggers: Triggers;
+  readonly faults: Faults;
+  readonly credentials: Credentials[];
+  readonly region: string;
+  close(): Promise<void>;
+}
+
+/** Starts the local cloud: the COS XML API for every `<bucket>.cos.<region>.myqcloud.com` host, and triggers. */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const store = await ObjectStore.open(options.dataDir);
+  const region = options.region ?? "ap-guangzhou";
+  for (const bucket of options.buckets ?? []) await store.ensureBucket(bucket, region);
+  const credentials = options.credentials ?? [credentialsFromEnv()];
+  const triggers = new Triggers(options.triggers);
+  const cosOptions = {
+    store,
+    credentials: () => credentials,
+    onChange: (change: Parameters<Triggers["dispatch"]>[0]) => triggers.dispatch(change),
+    ...(options.ciProcess && { ciProcess: options.ciProcess }),
+  };
+
+  const faults = new Faults();
+  const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const target = cosTarget(req.headers.host);
+    if (target) {
+      const picked = faults.pick(req);
+      const unavailable = () => answerCosError(req, res, new CosError("SlowDown", "please reduce your request rate"));
+      if (picked.length > 0 && !(await applyFaults(picked, req, res, unavailable))) return;
+      await handleCosRequest(req, res, target, cosOptions);
+      return;
+    }
+    res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8", Connection: "close" });
+    res.end(
+      `the local cloud serves COS hosts (<bucket>.cos.<region>.myqcloud.com); got Host ${JSON.stringify(req.headers.host)}\n`,
+    );
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    port,
+    store,
+    triggers,
+    faults,
+    credentials,
+    region,
+    async close() {
+      triggers.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from "node:crypto";
+import { cosEvent, matchesEventName } from "@cosfn/events";
+import type { CosChange } from "./cos/handler.ts";
+import { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
+
+/** What SCF calls: `main_handler(event, context)`. */
+export type ScfHandler = (event: unknown, context: ScfContext) => unknown;
+
+/** A COS trigger, in the terms of a `serverless.yml` COS trigger: bucket, events, prefix, suffix, function. */
+export interface TriggerRule {
+  /** The full bucket name, `name-appid`. */
+  bucket: string;
+  /** Event names or patterns, e.g. `cos:ObjectCreated:*`. */
+  events: string[];
+  prefix?: string;
+  suffix?: string;
+  /** The function's name, for the context and the log. */
+  functionName: string;
+  handler: ScfHandler;
+  /** Context fields for this function (time limit, memory, environment). */
+  context?: ScfContextOverrides;
+}
+
+export interface InvocationAttempt {
+  startedAt: string;
+  durationMs: number;
+  requestId: string;
+  result?: unknown;
+  error?: { name: string; message: string };
+}
+
+/** One asynchronous invocation of a function by a trigger, with every attempt SCF's retry policy made. */
+export interface Invocation {
+  id: string;
+  functionName: string;
+  bucket: string;
+  key: string;
+  eventName: string;
+  event: unknown;
+  status: "pending" | "running" | "retrying" | "succeeded" | "failed";
+  attempts: InvocationAttempt[];
+}
+
+export interface TriggerOptions {
+  /** Delays before the retries of a failed invocation. SCF: 1 min, then 2 min. */
+  retryDelaysMs?: number[];
+  /** Called after every attempt, for logs. */
+  onAttempt?: (invocation: Invocation, attempt: InvocationAttempt) => void;
+}
+
+/**
+ * Binds COS changes to functions like COS triggers: each change that a rule matches becomes one SCF event,
+ * invoked asynchronously; a handler that throws is retried on SCF's schedule; every invocation is logged.
+ */
+export class Triggers {
+  readonly rules: TriggerRule[] = [];
+  readonly invocations: Invocation[] = [];
+  readonly #retryDelaysMs: number[];
+  readonly #onAttempt: TriggerOptions["onAttempt"];
+  readonly #pending = new Set<Promise<void>>();
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: TriggerOptions = {}) {
+    this.#retryDelaysMs = options.retryDelaysMs ?? [60_000, 120_000];
+    this.#onAttempt = options.onAttempt;
+  }
+
+  add(rule: TriggerRule): void {
+    this.rules.push(rule);
+  }
+
+  /** Removes every rule; invocations already started run to the end. */
+  clear(): void {
+    this.rules.length = 0;
+  }
+
+  /** The SCF event for a change, in the exact shape COS sends. */
+  static eventFor(change: CosChange, functionName: string): { eventName: string; event: unknown } {
+    const eventName =
+      change.operation === "Delete" ? "cos:ObjectRemove:Delete" : `cos:ObjectCreated:${change.operation}`;
+    const userMetadata = Object.fromEntries(
+      Object.entries(change.object.meta).map(([name, value]) => [name.slice("x-cos-meta-".length), value]),
+    );
+    const event = cosEvent({
+      eventName,
+      bucket: change.bucket,
+      region: change.region,
+      key: change.key,
+      size: change.operation === "Delete" ? 0 : change.object.size,
+      ...(change.operation !== "Delete" && { etag: change.object.etag, contentType: change.object.contentType }),
+      storageClass: change.object.storageClass,
+      userMetadata,
+      requestId: change.requestId,
+      sourceIp: change.sourceIp,
+      functionName,
+    });
+    return { eventName, event };
+  }
+
+  /** Invokes every function whose rule matches the change. */
+  dispatch(change: CosChange): void {
+    for (const rule of this.rules) {
+      if (rule.bucket !== change.bucket) continue;
+      if (rule.prefix && !change.key.startsWith(rule.prefix)) continue;
+      if (rule.suffix && !change.key.endsWith(rule.suffix)) continue;
+      const { eventName, event } = Triggers.eventFor(change, rule.functionName);
+      if (!rule.events.some((pattern) => matchesEventName(pattern, eventName))) continue;
+      const invocation: Invocation = {
+        id: randomUUID(),
+        functionName: rule.functionName,
+        bucket: change.bucket,
+        key: change.key,
+        eventName,
+        event,
+        status: "pending",
+        attempts: [],
+      };
+      this.invocations.push(invocation);
+      this.#track(this.#run(rule, invocation));
+    }
+  }
+
+  /** Resolves when no invocation is pending, running or waiting for a retry. */
+  idle(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #track(work: Promise<void>): void {
+    this.#pending.add(work);
+    void work.finally(() => {
+      this.#pending.delete(work);
+      if (this.#pending.size === 0) {
+        const waiters = this.#idleWaiters;
+        this.#idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+    });
+  }
+
+  async #run(rule: TriggerRule, invocation: Invocation): Promise<void> {
+    // COS invokes asynchronously: the request that made the change has already been answered.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let attempt = 0; ; attempt++) {
+      invocation.status = "running";
+      const context = scfContext({ function_name: rule.functionName, ...rule.context });
+      const started = Date.now();
+      const record: InvocationAttempt = {
+        startedAt: new Date(started).toISOString(),
+        durationMs: 0,
+        requestId: context.request_id,
+      };
+      try {
+        // The event is cloned per attempt so that a handler cannot change what a retry receives.
+        record.result = await rule.handler(structuredClone(invocation.event), context);
+        record.durationMs = Date.now() - started;
+        invocation.attempts.push(record);
+        invocation.status = "succeeded";
+        this.#onAttempt?.(invocation, record);
+        return;
+      } catch (error) {
+        record.durationMs = Date.now() - started;
+        record.error = { name: (error as Error)?.name ?? "Error", message: (error as Error)?.message ?? String(error) };
+        invocation.attempts.push(record);
+        const delay = this.#retryDelaysMs[attempt];
+        invocation.status = delay === undefined ? "failed" : "retrying";
+        this.#onAttempt?.(invocation, record);
+        if (delay === undefined) return;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
