@@ -1,5 +1,6 @@
+import { request } from "node:http";
 import COS from "cos-nodejs-sdk-v5";
-import type { LocalCloud } from "../src/index.ts";
+import { camSafeUrlEncode, cosSignature, type LocalCloud } from "../src/index.ts";
 
 export const BUCKET = "examplebucket-1250000000";
 export const REGION = "ap-guangzhou";
@@ -42,4 +43,76 @@ export async function rejection(
     return error as { code?: string; statusCode?: number };
   }
   throw new Error("expected the call to fail");
+}
+
+/**
+ * A request the SDK will not send as such (parts out of order, an expired signature), signed with q-sign
+ * by hand. `signTime` defaults to a window around now.
+ */
+export async function rawRequest(
+  cloud: LocalCloud,
+  options: {
+    method: string;
+    key?: string;
+    query?: [string, string][];
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    signTime?: string;
+    secretKey?: string;
+    secretId?: string;
+    bucket?: string;
+    /** Changes the headers after they were signed, to test tampering. */
+    alterAfterSigning?: (headers: Record<string, string>) => void;
+  },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const [credentials] = cloud.credentials;
+  if (!credentials) throw new Error("no credentials");
+  const bucket = options.bucket ?? BUCKET;
+  const key = options.key ?? "";
+  const query = options.query ?? [];
+  const body = options.body === undefined ? Buffer.alloc(0) : Buffer.from(options.body);
+  const headers: Record<string, string> = {
+    host: `${bucket}.cos.${REGION}.myqcloud.com`,
+    "content-length": String(body.length),
+    ...options.headers,
+  };
+  const now = Math.floor(Date.now() / 1000);
+  const signTime = options.signTime ?? `${now - 60};${now + 600}`;
+  const headerList = Object.keys(headers)
+    .map((h) => h.toLowerCase())
+    .sort();
+  const paramList = query.map(([n]) => camSafeUrlEncode(n).toLowerCase()).sort();
+  const signature = cosSignature(
+    { method: options.method, path: `/${key}`, query, headers },
+    options.secretKey ?? credentials.secretKey,
+    {
+      signTime,
+      keyTime: signTime,
+      headerList,
+      paramList,
+    },
+  );
+  headers.authorization = [
+    "q-sign-algorithm=sha1",
+    `q-ak=${options.secretId ?? credentials.secretId}`,
+    `q-sign-time=${signTime}`,
+    `q-key-time=${signTime}`,
+    `q-header-list=${headerList.join(";")}`,
+    `q-url-param-list=${paramList.join(";")}`,
+    `q-signature=${signature}`,
+  ].join("&");
+  options.alterAfterSigning?.(headers);
+  const path = `/${key.split("/").map(camSafeUrlEncode).join("/")}${query.length ? `?${query.map(([n, v]) => (v === "" ? camSafeUrlEncode(n) : `${camSafeUrlEncode(n)}=${camSafeUrlEncode(v)}`)).join("&")}` : ""}`;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: cloud.port, method: options.method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }

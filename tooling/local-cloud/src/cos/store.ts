@@ -365,24 +365,25 @@ export class ObjectStore {
   /** Joins the listed parts, in the order given, into the object; checks order, ETags and sizes as COS does. */
   async completeUpload(upload: Upload, list: { partNumber: number; etag: string }[]): Promise<StoredObject> {
     if (list.length === 0) throw new CosError("MalformedXML", "the XML you provided lists no parts");
+    if (
+      list.some((item, index) => index > 0 && item.partNumber <= (list[index - 1] as { partNumber: number }).partNumber)
+    ) {
+      throw new CosError("InvalidPartOrder", "the list of parts was not in ascending order");
+    }
     const parts: Part[] = [];
-    let previousNumber = 0;
-    for (const [index, item] of list.entries()) {
-      if (item.partNumber <= previousNumber) {
-        throw new CosError("InvalidPartOrder", "the list of parts was not in ascending order");
-      }
-      previousNumber = item.partNumber;
+    for (const item of list) {
       const part = upload.parts.get(item.partNumber);
       if (!part || part.etag !== item.etag.replace(/"/g, "").toLowerCase()) {
         throw new CosError("InvalidPart", `part ${item.partNumber} was not uploaded or its ETag does not match`);
       }
-      if (index < list.length - 1 && part.size < this.minPartBytes) {
-        throw new CosError(
-          "EntityTooSmall",
-          `part ${item.partNumber} is smaller than the minimum of ${this.minPartBytes} bytes`,
-        );
-      }
       parts.push(part);
+    }
+    const small = parts.slice(0, -1).find((part) => part.size < this.minPartBytes);
+    if (small) {
+      throw new CosError(
+        "EntityTooSmall",
+        `part ${small.partNumber} is smaller than the minimum of ${this.minPartBytes} bytes`,
+      );
     }
     const file = this.#tempName();
     const crc = new Crc64();
