@@ -1,3 +1,12 @@
+export { type CloudInfiniteOptions, cloudInfinite, type ImageInfo, imageInfo, type Recognizer } from "./ci.ts";
+export {
+  CDN_LIMITS,
+  CloudApi,
+  type CloudApiCall,
+  CloudApiError,
+  type CloudApiFailure,
+  verifyTc3,
+} from "./cloud-api.ts";
 export { CosError } from "./cos/errors.ts";
 export { type CiProcessHandler, type CosChange, parseRange } from "./cos/handler.ts";
 export { type Credentials, camSafeUrlEncode, cosSignature, verifyCosSignature } from "./cos/signature.ts";

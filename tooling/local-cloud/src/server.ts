@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type CloudInfiniteOptions, cloudInfinite } from "./ci.ts";
+import { CloudApi } from "./cloud-api.ts";
 import { CosError } from "./cos/errors.ts";
-import { answerCosError, type CiProcessHandler, cosTarget, handleCosRequest } from "./cos/handler.ts";
+import { answerCosError, cosTarget, handleCosRequest } from "./cos/handler.ts";
 import type { Credentials } from "./cos/signature.ts";
 import { ObjectStore } from "./cos/store.ts";
 import { applyFaults, Faults } from "./faults.ts";
@@ -35,7 +37,11 @@ export interface LocalCloudOptions {
   buckets?: string[];
   region?: string;
   triggers?: TriggerOptions;
-  ciProcess?: CiProcessHandler;
+  /** Cloud Infinite: recorded responses and/or a recognizer. Default: no CI. */
+  cloudInfinite?: CloudInfiniteOptions;
+  /** CDN domains and EdgeOne zones the Cloud API knows; default any. */
+  cdnDomains?: string[];
+  teoZones?: string[];
 }
 
 export interface LocalCloud {
@@ -45,6 +51,8 @@ export interface LocalCloud {
   readonly store: ObjectStore;
   readonly triggers: Triggers;
   readonly faults: Faults;
+  /** The Cloud API 3.0 endpoint (`cdn`, `teo`): its recorded calls, throttling, quotas and failures. */
+  readonly cloudApi: CloudApi;
   readonly credentials: Credentials[];
   readonly region: string;
   close(): Promise<void>;
@@ -61,17 +69,30 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     store,
     credentials: () => credentials,
     onChange: (change: Parameters<Triggers["dispatch"]>[0]) => triggers.dispatch(change),
-    ...(options.ciProcess && { ciProcess: options.ciProcess }),
+    ...(options.cloudInfinite && { ciProcess: cloudInfinite(options.cloudInfinite) }),
   };
+  const cloudApi = new CloudApi({
+    credentials: () => credentials,
+    ...(options.cdnDomains && { cdnDomains: options.cdnDomains }),
+    ...(options.teoZones && { teoZones: options.teoZones }),
+  });
 
   const faults = new Faults();
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const target = cosTarget(req.headers.host);
-    if (target) {
+    const isCloudApi =
+      /\.tencentcloudapi\.com(:\d+)?$/.test(req.headers.host ?? "") || req.headers["x-tc-action"] !== undefined;
+    if (target || isCloudApi) {
       const picked = faults.pick(req);
-      const unavailable = () => answerCosError(req, res, new CosError("SlowDown", "please reduce your request rate"));
+      const unavailable = target
+        ? () => answerCosError(req, res, new CosError("SlowDown", "please reduce your request rate"))
+        : () => {
+            res.writeHead(503, { "Content-Type": "application/json" });
+            res.end(JSON.stringify({ Response: { Error: { Code: "InternalError", Message: "service unavailable" } } }));
+          };
       if (picked.length > 0 && !(await applyFaults(picked, req, res, unavailable))) return;
-      await handleCosRequest(req, res, target, cosOptions);
+      if (target) await handleCosRequest(req, res, target, cosOptions);
+      else await cloudApi.handle(req, res);
       return;
     }
     res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8", Connection: "close" });
@@ -92,6 +113,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     store,
     triggers,
     faults,
+    cloudApi,
     credentials,
     region,
     async close() {
