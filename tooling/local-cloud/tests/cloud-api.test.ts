@@ -67,7 +67,7 @@ describe("Cloud API 3.0: CDN", () => {
   it("purges paths and reports the quota left", async () => {
     const { cdn } = clients();
     await cdn.PurgePathCache({ Paths: ["https://static.example.com/img/"], FlushType: "flush" });
-    const quota = await cdn.DescribePurgeQuota({});
+    const quota = await cdn.DescribePurgeQuota();
     expect(quota.UrlPurge?.find((q) => q.Area === "mainland")).toMatchObject({
       Batch: 1000,
       Total: 10_000,
