@@ -1,1 +1,1 @@
-export { Crc64, crc64 } from "./crc64.ts";
+export { Crc64, crc64, crc64Combine } from "./crc64.ts";

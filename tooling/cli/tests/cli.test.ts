@@ -147,7 +147,7 @@ describe("cosfn parse", () => {
 });
 
 describe("the cosfn executable", () => {
-  it("pipes cosfn event into cosfn parse (the foundation's done-when)", () => {
+  it("pipes cosfn event into cosfn parse (the foundation's done-when)", { timeout: 60_000 }, () => {
     const event = execFileSync(bin, [
       "event",
       "cos:ObjectCreated:Put",
@@ -165,7 +165,7 @@ describe("the cosfn executable", () => {
     expect(record).toMatchObject({ key: "a b/测试.txt", region: "ap-guangzhou", kind: "created", size: 5 });
   });
 
-  it("exits with the command's status", () => {
+  it("exits with the command's status", { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "cosfn-cli-"));
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ Records: [] }));
     const result = spawnSync(bin, ["parse", join(dir, "bad.json")], { encoding: "utf8" });

@@ -2,8 +2,6 @@ import { parseArgs } from "node:util";
 import { cosEvent } from "@cosfn/events";
 import { type Io, UsageError } from "../io.ts";
 
-export const summary = "print an SCF COS event";
-
 export const help = `Usage: cosfn event <eventName> --bucket <name-appid> --region <region> --key <key> [options]
 
 Prints a COS trigger event in the exact shape SCF passes to main_handler, for cosfn parse, cosfn invoke or

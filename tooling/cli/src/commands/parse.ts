@@ -2,8 +2,6 @@ import { parseArgs } from "node:util";
 import { safeParseCosEvent } from "@cosfn/events";
 import { type Io, readInput, UsageError } from "../io.ts";
 
-export const summary = "validate an event and print its normalized records";
-
 export const help = `Usage: cosfn parse [FILE|-]
 
 Validates a COS trigger event (from FILE, or standard input when FILE is - or absent) and prints

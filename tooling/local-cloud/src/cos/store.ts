@@ -1,12 +1,11 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Crc64 } from "@cosfn/checksums";
+import { Crc64, crc64, crc64Combine } from "@cosfn/checksums";
 import { CosError } from "./errors.ts";
 
 /** What COS keeps about an object besides its bytes. */
@@ -27,8 +26,13 @@ export interface StoredObject extends ObjectAttributes {
   etag: string;
   crc64: string;
   lastModified: string;
-  /** The body file under `data/`. */
-  body: string;
+  /** The files under `data/` that hold the bytes, in order: one for a simple upload, one per part for multipart. */
+  segments: Segment[];
+}
+
+export interface Segment {
+  file: string;
+  size: number;
 }
 
 export interface Bucket {
@@ -64,6 +68,7 @@ export interface Part {
   partNumber: number;
   size: number;
   etag: string;
+  crc64: string;
   lastModified: string;
   file: string;
 }
@@ -85,8 +90,10 @@ interface BucketState extends Bucket {
 /**
  * Buckets and objects on disk: in a data directory that survives restarts, or in a temporary one removed at
  * `close()`. Bodies are streamed to a temporary file and committed by renaming, so memory stays flat for any
- * object size and a reader never sees half an object. Keys are stored under the SHA-256 of their UTF-8 bytes,
- * so any key (`../`, `//`, 850 bytes) maps to one safe file name.
+ * object size and a reader never sees half an object. A multipart object keeps its parts as its segments,
+ * so completing an upload moves files instead of copying bytes. Keys are stored under the SHA-256 of their
+ * UTF-8 bytes, so any key (`../`, `//`, 850 bytes) maps to one safe file name. Multipart uploads in
+ * progress live in memory: a restart forgets them, as if they had been aborted.
  */
 export class ObjectStore {
   readonly root: string;
@@ -94,7 +101,7 @@ export class ObjectStore {
   readonly #buckets = new Map<string, BucketState>();
   readonly #uploads = new Map<string, Upload>();
   readonly #readers = new Map<string, number>();
-  readonly #retired = new Set<string>();
+  readonly #retired = new Map<string, Segment[]>();
   #commits: Promise<unknown> = Promise.resolve();
   /** Smallest part size COS accepts for every part but the last; tests may lower it. */
   minPartBytes = 1024 * 1024;
@@ -187,7 +194,7 @@ export class ObjectStore {
       await unlink(written.file).catch(() => {});
       throw error;
     }
-    return this.#commit(bucketName, key, written.file, {
+    return this.#commit(bucketName, key, [{ temp: written.file, size: written.size }], {
       ...attributes,
       size: written.size,
       etag: written.md5,
@@ -203,13 +210,22 @@ export class ObjectStore {
   ): Promise<StoredObject> {
     this.#bucket(target.bucket);
     const { object, release } = this.#retain(source.bucket, source.key);
-    const file = this.#tempName();
+    const copies: { temp: string; size: number }[] = [];
     try {
-      await copyFile(join(this.#dataDir(), object.body), file);
+      for (const segment of object.segments) {
+        const temp = this.#tempName();
+        const from = join(this.#dataDir(), segment.file);
+        // A hard link shares the bytes; the source can be replaced or deleted without touching the copy.
+        await link(from, temp).catch(() => copyFile(from, temp));
+        copies.push({ temp, size: segment.size });
+      }
+    } catch (error) {
+      await Promise.all(copies.map((c) => unlink(c.temp).catch(() => {})));
+      throw error;
     } finally {
       release();
     }
-    return this.#commit(target.bucket, target.key, file, {
+    return this.#commit(target.bucket, target.key, copies, {
       ...(attributes ?? pickAttributes(object)),
       size: object.size,
       etag: object.etag,
@@ -225,9 +241,24 @@ export class ObjectStore {
     bucketName: string,
     key: string,
     range?: { start: number; end: number },
-  ): { object: StoredObject; stream: ReadStream } {
+  ): { object: StoredObject; stream: Readable } {
     const { object, release } = this.#retain(bucketName, key);
-    const stream = createReadStream(join(this.#dataDir(), object.body), range);
+    const dir = this.#dataDir();
+    const start = range?.start ?? 0;
+    const end = range?.end ?? object.size - 1;
+    async function* bytes(): AsyncGenerator<Buffer> {
+      let offset = 0;
+      for (const segment of object.segments) {
+        const first = offset;
+        const last = offset + segment.size - 1;
+        offset += segment.size;
+        if (segment.size === 0 || last < start || first > end) continue;
+        const from = Math.max(start, first) - first;
+        const to = Math.min(end, last) - first;
+        yield* createReadStream(join(dir, segment.file), { start: from, end: to, highWaterMark: 1024 * 1024 });
+      }
+    }
+    const stream = Readable.from(bytes(), { objectMode: false });
     stream.once("close", release);
     return { object, stream };
   }
@@ -240,7 +271,7 @@ export class ObjectStore {
       await unlink(this.#metaFile(bucketName, key)).catch(ignoreMissing);
       bucket.objects.delete(key);
       removeSorted(bucket.sorted, key);
-      this.#retire(existing.body);
+      this.#retire(existing);
       return true;
     });
   }
@@ -354,6 +385,7 @@ export class ObjectStore {
       partNumber,
       size: written.size,
       etag: written.md5,
+      crc64: written.crc64,
       lastModified: new Date().toISOString(),
       file: written.file,
     };
@@ -385,40 +417,26 @@ export class ObjectStore {
         `part ${small.partNumber} is smaller than the minimum of ${this.minPartBytes} bytes`,
       );
     }
-    const file = this.#tempName();
-    const crc = new Crc64();
-    const md5s = createHash("md5");
-    let size = 0;
-    const out = createWriteStream(file);
-    try {
-      for (const part of parts) {
-        md5s.update(Buffer.from(part.etag, "hex"));
-        for await (const chunk of createReadStream(part.file)) {
-          crc.update(chunk as Buffer);
-          size += (chunk as Buffer).length;
-          if (!out.write(chunk)) await once(out, "drain");
-        }
-      }
-      await new Promise<void>((resolve, reject) =>
-        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
-    } catch (error) {
-      out.destroy();
-      await unlink(file).catch(() => {});
-      throw error;
-    }
     if (!this.#uploads.delete(upload.uploadId)) {
-      await unlink(file).catch(() => {});
       throw new CosError("NoSuchUpload", "the specified multipart upload does not exist");
     }
-    const object = await this.#commit(upload.bucket, upload.key, file, {
-      ...upload.attributes,
-      size,
-      etag: `${md5s.digest("hex")}-${parts.length}`,
-      crc64: crc.digest(),
-    });
-    await Promise.all([...upload.parts.values()].map((part) => unlink(part.file).catch(() => {})));
-    return object;
+    const md5s = createHash("md5");
+    let crc = crc64(new Uint8Array(0));
+    let size = 0;
+    for (const part of parts) {
+      md5s.update(Buffer.from(part.etag, "hex"));
+      crc = crc64Combine(crc, part.crc64, part.size);
+      size += part.size;
+    }
+    const used = new Set(parts);
+    const unused = [...upload.parts.values()].filter((part) => !used.has(part));
+    await Promise.all(unused.map((part) => unlink(part.file).catch(() => {})));
+    return this.#commit(
+      upload.bucket,
+      upload.key,
+      parts.map((part) => ({ temp: part.file, size: part.size })),
+      { ...upload.attributes, size, etag: `${md5s.digest("hex")}-${parts.length}`, crc64: crc },
+    );
   }
 
   async abortUpload(upload: Upload): Promise<void> {
@@ -479,25 +497,30 @@ export class ObjectStore {
   async #commit(
     bucketName: string,
     key: string,
-    tempFile: string,
+    temps: { temp: string; size: number }[],
     fields: ObjectAttributes & { size: number; etag: string; crc64: string },
   ): Promise<StoredObject> {
-    const body = `${hashName(key).slice(0, 16)}-${randomUUID()}`;
-    await rename(tempFile, join(this.#dataDir(), body));
+    const prefix = `${hashName(key).slice(0, 16)}-${randomUUID()}`;
+    const segments: Segment[] = temps.map((t, i) => ({ file: i === 0 ? prefix : `${prefix}.${i + 1}`, size: t.size }));
+    await Promise.all(temps.map((t, i) => rename(t.temp, join(this.#dataDir(), (segments[i] as Segment).file))));
     return this.#serialize(async () => {
       const bucket = this.#buckets.get(bucketName);
       if (!bucket) {
-        await unlink(join(this.#dataDir(), body)).catch(() => {});
+        await this.#unlinkSegments(segments);
         throw new CosError("NoSuchBucket", "the specified bucket does not exist");
       }
-      const object: StoredObject = { ...fields, key, body, lastModified: new Date().toISOString() };
+      const object: StoredObject = { ...fields, key, segments, lastModified: new Date().toISOString() };
       await this.#writeMeta(bucketName, object);
       const previous = bucket.objects.get(key);
       bucket.objects.set(key, object);
-      if (previous) this.#retire(previous.body);
+      if (previous) this.#retire(previous);
       else insertSorted(bucket.sorted, key);
       return object;
     });
+  }
+
+  #unlinkSegments(segments: Segment[]): Promise<unknown> {
+    return Promise.all(segments.map((segment) => unlink(join(this.#dataDir(), segment.file)).catch(() => {})));
   }
 
   async #writeMeta(bucketName: string, object: StoredObject): Promise<void> {
@@ -517,27 +540,33 @@ export class ObjectStore {
   #retain(bucketName: string, key: string): { object: StoredObject; release: () => void } {
     const object = this.#bucket(bucketName).objects.get(key);
     if (!object) throw new CosError("NoSuchKey", "the specified key does not exist");
-    this.#readers.set(object.body, (this.#readers.get(object.body) ?? 0) + 1);
+    const id = bodyId(object);
+    this.#readers.set(id, (this.#readers.get(id) ?? 0) + 1);
     let released = false;
     return {
       object,
       release: () => {
         if (released) return;
         released = true;
-        const left = (this.#readers.get(object.body) ?? 1) - 1;
-        if (left > 0) this.#readers.set(object.body, left);
+        const left = (this.#readers.get(id) ?? 1) - 1;
+        if (left > 0) this.#readers.set(id, left);
         else {
-          this.#readers.delete(object.body);
-          if (this.#retired.delete(object.body)) void unlink(join(this.#dataDir(), object.body)).catch(() => {});
+          this.#readers.delete(id);
+          const retired = this.#retired.get(id);
+          if (retired) {
+            this.#retired.delete(id);
+            void this.#unlinkSegments(retired);
+          }
         }
       },
     };
   }
 
-  /** Deletes a body that no object points at any more, once no reader holds it. */
-  #retire(body: string): void {
-    if (this.#readers.has(body)) this.#retired.add(body);
-    else void unlink(join(this.#dataDir(), body)).catch(() => {});
+  /** Deletes the bytes of an object nothing points at any more, once no reader holds them. */
+  #retire(object: StoredObject): void {
+    const id = bodyId(object);
+    if (this.#readers.has(id)) this.#retired.set(id, object.segments);
+    else void this.#unlinkSegments(object.segments);
   }
 
   async #saveBuckets(): Promise<void> {
@@ -564,7 +593,7 @@ export class ObjectStore {
       for (const file of await readdir(metaDir)) {
         const object: StoredObject = JSON.parse(await readFile(join(metaDir, file), "utf8"));
         state.objects.set(object.key, object);
-        referenced.add(object.body);
+        for (const segment of object.segments) referenced.add(segment.file);
       }
       state.sorted = [...state.objects.keys()].sort(compareKeys);
       this.#buckets.set(bucket.name, state);
@@ -574,6 +603,11 @@ export class ObjectStore {
       if (!referenced.has(file)) await unlink(join(this.#dataDir(), file)).catch(() => {});
     }
   }
+}
+
+/** The identity of an object's bytes: its first segment's file name, unique to that version. */
+function bodyId(object: StoredObject): string {
+  return object.segments[0]?.file ?? "";
 }
 
 function hashName(text: string): string {

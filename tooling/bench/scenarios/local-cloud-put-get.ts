@@ -1,0 +1,134 @@
+// Benchmark: put and get of one large object through the local cloud with @cosfn/cos (multipart upload,
+// streamed download), against writing and reading the same bytes on local disk in the same run.
+// Reports throughput and the peak memory (VmHWM) of the local-cloud process. Usage:
+//   npm run bench -- [--size 2GiB] [--runs 3]
+import { spawn } from "node:child_process";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createCosClient } from "@cosfn/cos";
+
+const { values } = parseArgs({
+  options: { size: { type: "string", default: "2GiB" }, runs: { type: "string", default: "3" } },
+});
+const size = parseSize(values.size);
+const runs = Number(values.runs);
+const CHUNK = 1024 * 1024;
+const pattern = Buffer.alloc(CHUNK);
+for (let i = 0; i < CHUNK; i++) pattern[i] = (i * 31 + 7) & 0xff;
+
+function parseSize(text: string): number {
+  const match = /^(\d+)(B|KiB|MiB|GiB)?$/.exec(text);
+  if (!match) throw new Error(`--size ${text}: expected e.g. 2GiB`);
+  const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+  return Number(match[1]) * (units[match[2] ?? "B"] as number);
+}
+
+function source(): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(CHUNK, size - sent);
+      sent += n;
+      this.push(n === CHUNK ? pattern : pattern.subarray(0, n));
+    },
+  });
+}
+
+function sink(): Writable & { bytes: () => number } {
+  let bytes = 0;
+  const out = new Writable({
+    write(chunk: Buffer, _e, callback) {
+      bytes += chunk.length;
+      callback();
+    },
+  });
+  return Object.assign(out, { bytes: () => bytes });
+}
+
+async function peakMemory(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const mbps = (bytes: number, ms: number) => bytes / 1024 ** 2 / (ms / 1000);
+
+const server = spawn(
+  process.execPath,
+  ["--import", "tsx", fileURLToPath(new URL("local-cloud-server.ts", import.meta.url))],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
+const ready = await new Promise<{ endpoint: string; credentials: { secretId: string; secretKey: string } }>(
+  (resolve) => {
+    server.stdout.once("data", (line: Buffer) => resolve(JSON.parse(line.toString())));
+  },
+);
+const client = createCosClient({ region: "ap-guangzhou", credentials: ready.credentials, endpoint: ready.endpoint });
+const dir = await mkdtemp(join(tmpdir(), "cosfn-bench-"));
+const results: Record<string, number[]> = { "disk write": [], "disk read": [], "cos put": [], "cos get": [] };
+
+try {
+  for (let run = 0; run < runs; run++) {
+    let t = performance.now();
+    await pipeline(source(), createWriteStream(join(dir, "baseline.bin")));
+    results["disk write"]?.push(performance.now() - t);
+    t = performance.now();
+    await pipeline(createReadStream(join(dir, "baseline.bin"), { highWaterMark: CHUNK }), sink());
+    results["disk read"]?.push(performance.now() - t);
+    await rm(join(dir, "baseline.bin"));
+
+    t = performance.now();
+    const put = await client.writeObject({
+      bucket: "bench-1250000000",
+      key: "big.bin",
+      body: source(),
+      partSize: 16 * 1024 * 1024,
+      parallelism: 4,
+    });
+    results["cos put"]?.push(performance.now() - t);
+    if (put.size !== size) throw new Error(`stored ${put.size} bytes, expected ${size}`);
+    t = performance.now();
+    const out = sink();
+    await pipeline(client.readStream("bench-1250000000", "big.bin"), out);
+    results["cos get"]?.push(performance.now() - t);
+    if (out.bytes() !== size) throw new Error(`read ${out.bytes()} bytes, expected ${size}`);
+  }
+  const peak = await peakMemory(server.pid as number);
+  const rows = Object.entries(results).map(([name, times]) => {
+    const rates = times.map((ms) => mbps(size, ms));
+    return { name, median: median(rates), min: Math.min(...rates), max: Math.max(...rates) };
+  });
+  const byName = Object.fromEntries(rows.map((r) => [r.name, r.median]));
+  console.log(
+    `local cloud put/get of ${values.size} (${size} bytes), ${runs} runs; ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, node ${process.version}`,
+  );
+  console.log("| operation | median MiB/s | min | max | ratio to disk |");
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const row of rows) {
+    const base = row.name.startsWith("cos put")
+      ? byName["disk write"]
+      : row.name.startsWith("cos get")
+        ? byName["disk read"]
+        : undefined;
+    console.log(
+      `| ${row.name} | ${row.median.toFixed(0)} | ${row.min.toFixed(0)} | ${row.max.toFixed(0)} | ${base ? (row.median / base).toFixed(2) : "baseline"} |`,
+    );
+  }
+  console.log(`peak RSS of the local-cloud process: ${(peak / 1024 ** 2).toFixed(0)} MiB`);
+  console.log(`peak RSS of this (client) process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+} finally {
+  server.kill("SIGTERM");
+  await rm(dir, { recursive: true, force: true });
+}
