@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { crc64 } from "@cosfn/checksums";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalCloud, startLocalCloud } from "../src/index.ts";
-import { at, BUCKET, rejection, sdkFor, storedBytes } from "./sdk.ts";
+import { at, BUCKET, rawRequest, rejection, sdkFor, storedBytes } from "./sdk.ts";
 
 let cloud: LocalCloud;
 let cos: ReturnType<typeof sdkFor>;
@@ -88,6 +88,26 @@ describe("PUT and GET objects", () => {
     );
     expect(bad).toMatchObject({ code: "BadDigest" });
     expect(cloud.store.head(BUCKET, "md5.txt")).toBeUndefined();
+  });
+
+  it("refuses a simple upload over 5 GB before reading it", async () => {
+    const huge = await rawRequest(cloud, {
+      method: "PUT",
+      key: "huge.bin",
+      body: "x",
+      headers: { "content-length": String(6 * 1024 ** 3) },
+    });
+    expect(huge.status).toBe(400);
+    expect(huge.body).toContain("<Code>EntityTooLarge</Code>");
+    expect(cloud.store.head(BUCKET, "huge.bin")).toBeUndefined();
+  });
+
+  it("stores the tags given with x-cos-tagging on upload", async () => {
+    await cos.putObject({ ...at, Key: "tagged-on-put", Body: "t", Headers: { "x-cos-tagging": "team=a&env=dev%20x" } });
+    expect(cloud.store.head(BUCKET, "tagged-on-put")?.tags).toEqual([
+      ["team", "a"],
+      ["env", "dev x"],
+    ]);
   });
 
   it("deletes objects, one or many, and deleting a missing key succeeds", async () => {
