@@ -17,6 +17,8 @@ const STATUS: Record<string, number> = {
   ImageTooLarge: 400,
   InvalidURI: 400,
   InvalidPart: 400,
+  InvalidPolicyDocument: 400,
+  MalformedPOSTRequest: 400,
   InvalidPartOrder: 400,
   InvalidRange: 416,
   InvalidRequest: 400,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { CosError } from "./errors.ts";
+import { readPostForm } from "./post-object.ts";
 import { type Credentials, verifyCosSignature } from "./signature.ts";
 import { MAX_OBJECT_BYTES, type ObjectAttributes, type ObjectStore, type StoredObject } from "./store.ts";
 import { parseXmlBody, type XmlNode, xmlDocument } from "./xml.ts";
@@ -85,10 +86,18 @@ export async function handleCosRequest(
   const key = path.slice(1);
   const resource = `${req.headers.host ?? ""}${rawPath}`;
   try {
-    verifyCosSignature(
-      { method: req.method ?? "GET", path, query: queryPairs, headers: req.headers },
-      options.credentials(),
-    );
+    // A browser-form upload (POST Object) carries its signature in the form; readPostForm checks it.
+    const isForm =
+      req.method === "POST" &&
+      key === "" &&
+      queryPairs.length === 0 &&
+      /^multipart\/form-data/i.test(req.headers["content-type"] ?? "");
+    if (!isForm) {
+      verifyCosSignature(
+        { method: req.method ?? "GET", path, query: queryPairs, headers: req.headers },
+        options.credentials(),
+      );
+    }
     const context: RequestContext = { req, res, target, key, query, options, requestId };
     if (target.bucket === undefined) return await listBuckets(context);
     if (Buffer.byteLength(key, "utf8") > 850)
@@ -173,6 +182,7 @@ async function bucketRequest(context: RequestContext): Promise<void> {
       return listObjects(context);
     case "POST":
       if (query.has("delete")) return deleteMany(context);
+      if (query.size === 0) return postObject(context);
       throw notImplemented(query);
     default:
       throw new CosError("MethodNotAllowed", `the specified method is not allowed against this resource`);
@@ -216,6 +226,37 @@ async function putObject(context: RequestContext): Promise<void> {
   const object = await options.store.put(bucketName(context), key, req, attributes, uploadChecks(req));
   emit(context, "Put", object);
   sendEmpty(res, 200, { ETag: `"${object.etag}"`, "x-cos-hash-crc64ecma": object.crc64 });
+}
+
+async function postObject(context: RequestContext): Promise<void> {
+  const { req, res, options } = context;
+  if (!options.store.getBucket(bucketName(context)))
+    throw new CosError("NoSuchBucket", "the specified bucket does not exist");
+  const upload = await readPostForm(req, bucketName(context), options.credentials());
+  const object = await options.store.put(bucketName(context), upload.key, upload.file, upload.attributes, {
+    ...(upload.lengthRange && { sizeRange: upload.lengthRange }),
+  });
+  // The rest of the form, if any, is read and dropped.
+  req.resume();
+  emit({ ...context, key: upload.key }, "Post", object);
+  const location = `http://${req.headers.host ?? ""}/${encodeURIComponent(upload.key).replace(/%2F/g, "/")}`;
+  const headers = { ETag: `"${object.etag}"`, Location: location, "x-cos-hash-crc64ecma": object.crc64 };
+  if (upload.successStatus === 201) {
+    sendXml(
+      res,
+      201,
+      [
+        "PostResponse",
+        [
+          ["Location", location],
+          ["Bucket", bucketName(context)],
+          ["Key", upload.key],
+          ["ETag", `"${object.etag}"`],
+        ],
+      ],
+      headers,
+    );
+  } else sendEmpty(res, upload.successStatus, headers);
 }
 
 async function getObject(context: RequestContext, withBody: boolean): Promise<void> {
@@ -564,7 +605,7 @@ function emit(context: RequestContext, operation: CosChange["operation"], object
     operation,
     bucket: bucketName(context),
     region: context.options.store.getBucket(bucketName(context))?.region ?? context.target.region,
-    key: context.key === "" ? object.key : object.key,
+    key: object.key,
     object,
     requestId: context.requestId,
     sourceIp: context.req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",

@@ -173,11 +173,15 @@ export class ObjectStore {
     key: string,
     body: NodeJS.ReadableStream,
     attributes: ObjectAttributes,
-    options: { expectedBytes?: number; contentMd5?: string } = {},
+    options: { expectedBytes?: number; contentMd5?: string; sizeRange?: [min: number, max: number] } = {},
   ): Promise<StoredObject> {
     this.#bucket(bucketName);
-    const written = await this.#writeTemp(body, MAX_OBJECT_BYTES);
+    const [min, max] = options.sizeRange ?? [0, MAX_OBJECT_BYTES];
+    const written = await this.#writeTemp(body, Math.min(max, MAX_OBJECT_BYTES));
     try {
+      if (written.size < min) {
+        throw new CosError("EntityTooSmall", `your proposed upload is smaller than the minimum of ${min} bytes`);
+      }
       if (options.expectedBytes !== undefined && written.size !== options.expectedBytes) {
         throw new CosError(
           "IncompleteBody",

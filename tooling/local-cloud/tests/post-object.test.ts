@@ -1,0 +1,144 @@
+import { createHash, createHmac } from "node:crypto";
+import { request } from "node:http";
+import { parseCosEvent } from "@cosfn/events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalCloud, startLocalCloud } from "../src/index.ts";
+import { at, BUCKET } from "./sdk.ts";
+
+let cloud: LocalCloud;
+const events: unknown[] = [];
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ buckets: [BUCKET] });
+  cloud.triggers.add({
+    bucket: BUCKET,
+    events: ["cos:ObjectCreated:Post"],
+    functionName: "f",
+    handler: (event) => void events.push(event),
+  });
+});
+afterAll(() => cloud.close());
+
+/** A browser-form upload, signed as COS's POST Object documentation says. */
+function postForm(options: {
+  key: string;
+  file: Buffer;
+  filename?: string;
+  conditions?: unknown[];
+  expiresInSeconds?: number;
+  secretKey?: string;
+  extra?: Record<string, string>;
+}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  const [credentials] = cloud.credentials;
+  const now = Math.floor(Date.now() / 1000);
+  const keyTime = `${now - 60};${now + 600}`;
+  const policy = JSON.stringify({
+    expiration: new Date(Date.now() + (options.expiresInSeconds ?? 600) * 1000).toISOString(),
+    conditions: options.conditions ?? [
+      { bucket: BUCKET },
+      ["starts-with", "$key", "uploads/"],
+      ["content-length-range", 1, 1000],
+    ],
+  });
+  const signKey = createHmac("sha1", options.secretKey ?? (credentials?.secretKey as string))
+    .update(keyTime)
+    .digest("hex");
+  const signature = createHmac("sha1", signKey).update(createHash("sha1").update(policy).digest("hex")).digest("hex");
+  const fields: Record<string, string> = {
+    key: options.key,
+    policy: Buffer.from(policy).toString("base64"),
+    "q-sign-algorithm": "sha1",
+    "q-ak": credentials?.secretId as string,
+    "q-key-time": keyTime,
+    "q-signature": signature,
+    "Content-Type": "text/plain",
+    "x-cos-meta-origin": "browser",
+    ...options.extra,
+  };
+  const boundary = "----cosfnFormBoundary7MA4YWxkTrZu0gW";
+  const parts = Object.entries(fields).map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
+  const body = Buffer.concat([
+    Buffer.from(parts.join("")),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${options.filename ?? "a.txt"}"\r\nContent-Type: text/plain\r\n\r\n`,
+    ),
+    options.file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: cloud.port,
+        method: "POST",
+        path: "/",
+        headers: {
+          host: `${BUCKET}.cos.${at.Region}.myqcloud.com`,
+          "content-type": `multipart/form-data; boundary=${boundary}`,
+          "content-length": body.length,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("POST Object (browser-form upload)", () => {
+  it("stores the file under the key template, with the form's type and metadata, and triggers cos:ObjectCreated:Post", async () => {
+    const result = await postForm({
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${filename} is COS's placeholder in the key field
+      key: "uploads/${filename}",
+      filename: "hello.txt",
+      file: Buffer.from("hello form"),
+    });
+    expect(result.body).toBe("");
+    expect(result.status).toBe(204);
+    expect(result.headers.etag).toBe(`"${createHash("md5").update("hello form").digest("hex")}"`);
+    expect(cloud.store.head(BUCKET, "uploads/hello.txt")).toMatchObject({
+      size: 10,
+      contentType: "text/plain",
+      meta: { "x-cos-meta-origin": "browser" },
+    });
+    await cloud.triggers.idle();
+    expect(parseCosEvent(events.at(-1))[0]).toMatchObject({
+      eventName: "cos:ObjectCreated:Post",
+      key: "uploads/hello.txt",
+      size: 10,
+    });
+  });
+
+  it("answers 201 with a PostResponse when asked", async () => {
+    const result = await postForm({
+      key: "uploads/b.txt",
+      file: Buffer.from("b"),
+      extra: { success_action_status: "201" },
+    });
+    expect(result.status).toBe(201);
+    expect(result.body).toContain("<Key>uploads/b.txt</Key>");
+  });
+
+  it("refuses a wrong signature, an expired policy, a key or size outside the policy", async () => {
+    const wrong = await postForm({ key: "uploads/w.txt", file: Buffer.from("w"), secretKey: "wrong" });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toContain("<Code>SignatureDoesNotMatch</Code>");
+    const expired = await postForm({ key: "uploads/e.txt", file: Buffer.from("e"), expiresInSeconds: -10 });
+    expect(expired.body).toContain("<Code>AccessDenied</Code>");
+    const outside = await postForm({ key: "elsewhere/x.txt", file: Buffer.from("x") });
+    expect(outside.body).toContain("starts-with");
+    const big = await postForm({ key: "uploads/big.txt", file: Buffer.alloc(2000, 1) });
+    expect(big.body).toContain("<Code>EntityTooLarge</Code>");
+    for (const key of ["uploads/w.txt", "uploads/e.txt", "elsewhere/x.txt", "uploads/big.txt"]) {
+      expect(cloud.store.head(BUCKET, key)).toBeUndefined();
+    }
+  });
+});
