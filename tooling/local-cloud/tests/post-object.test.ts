@@ -96,7 +96,7 @@ function postForm(options: {
 describe("POST Object (browser-form upload)", () => {
   it("stores the file under the key template, with the form's type and metadata, and triggers cos:ObjectCreated:Post", async () => {
     const result = await postForm({
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${filename} is COS's placeholder in the key field
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${filename} is COS's placeholder in the key field
       key: "uploads/${filename}",
       filename: "hello.txt",
       file: Buffer.from("hello form"),
