@@ -14,6 +14,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: () => import("./commands/dev.ts"),
   },
   cos: { summary: "ls, cp, rm, cat objects in COS or the local cloud", load: () => import("./commands/cos.ts") },
+  new: { summary: "create functions/<name> from the function template", load: () => import("./commands/new.ts") },
+  invoke: {
+    summary: "run a function's main_handler with an event and an SCF-like context",
+    load: () => import("./commands/invoke.ts"),
+  },
 };
 
 const usage = `Usage: cosfn <command> [options]

@@ -1,2 +1,3 @@
 export { type ScfContext, type ScfContextOverrides, scfContext } from "@cosfn/local-cloud";
+export { startTestCloud, type TestCloud } from "./cloud.ts";
 export { eventFixturesDir, fixturesDir, listEventFixtures, loadEvent } from "./fixtures.ts";

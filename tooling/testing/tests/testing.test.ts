@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listEventFixtures, loadEvent, scfContext } from "../src/index.ts";
+import { listEventFixtures, loadEvent, scfContext, startTestCloud } from "../src/index.ts";
 
 describe("loadEvent", () => {
   it("returns the fixture as parsed JSON, a fresh copy each call", () => {
@@ -45,5 +45,17 @@ describe("scfContext", () => {
     expect(JSON.parse(context.environment)).toEqual({ TARGET_PREFIX: "out/" });
     expect(context.request_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(scfContext().request_id).not.toBe(context.request_id);
+  });
+});
+
+describe("startTestCloud", () => {
+  it("points process.env at a local cloud and restores it on close", async () => {
+    const before = process.env.COSFN_COS_ENDPOINT;
+    const test = await startTestCloud({ buckets: ["examplebucket-1250000000"] });
+    expect(process.env.COSFN_COS_ENDPOINT).toBe(test.cloud.endpoint);
+    expect(process.env.TENCENTCLOUD_SECRETID).toBe(test.cloud.credentials[0]?.secretId);
+    expect(test.cloud.store.getBucket("examplebucket-1250000000")).toBeDefined();
+    await test.close();
+    expect(process.env.COSFN_COS_ENDPOINT).toBe(before);
   });
 });

@@ -1,0 +1,156 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type LocalCloud, startLocalCloud } from "@cosfn/local-cloud";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.ts";
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const fixture = join(repo, "test-fixtures/events/object-created-put/basic.json");
+const BUCKET = "examplebucket-1250000000";
+let root: string;
+let cloud: LocalCloud;
+let env: NodeJS.ProcessEnv;
+
+/** A project of its own in a temporary folder, using this repository's installed packages. */
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "cosfn-new-"));
+  writeFileSync(
+    join(root, "package.json"),
+    JSON.stringify({ name: "scratch", private: true, workspaces: ["functions/*"] }),
+  );
+  writeFileSync(join(root, ".gitignore"), "node_modules/\n");
+  for (const file of ["tsconfig.base.json", "biome.json"]) copyFileSync(join(repo, file), join(root, file));
+  symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+  cloud = await startLocalCloud({ buckets: [BUCKET] });
+  const [credentials] = cloud.credentials;
+  env = {
+    ...process.env,
+    COSFN_COS_ENDPOINT: cloud.endpoint,
+    TENCENTCLOUD_SECRETID: credentials?.secretId,
+    TENCENTCLOUD_SECRETKEY: credentials?.secretKey,
+  };
+});
+afterAll(async () => {
+  await cloud.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("cosfn new", () => {
+  it("creates a function with the standard layout, named throughout", async () => {
+    const result = await runCli(["new", "hello", "--dir", root]);
+    expect(result.status).toBe(0);
+    const dir = join(root, "functions/hello");
+    for (const file of [
+      "src/index.ts",
+      "src/config.ts",
+      "src/describe-object.ts",
+      "tests/handler.test.ts",
+      "serverless.yml",
+      "cam-policy.json",
+      "README.md",
+      "package.json",
+      "tsconfig.json",
+    ]) {
+      expect(existsSync(join(dir, file)), file).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name).toBe("@cosfn/function-hello");
+    expect(readFileSync(join(dir, "serverless.yml"), "utf8")).toContain("name: hello");
+    expect(readFileSync(join(dir, "src/index.ts"), "utf8")).toContain('FUNCTION_NAME = "hello"');
+    expect(JSON.parse(readFileSync(join(dir, "cam-policy.json"), "utf8")).statement).toHaveLength(2);
+  });
+
+  it("refuses an existing function and a bad name", async () => {
+    expect((await runCli(["new", "hello", "--dir", root])).stderr).toContain("already exists");
+    expect((await runCli(["new", "Hello_World", "--dir", root])).status).toBe(2);
+  });
+
+  it("makes a function that typechecks, lints and passes its own test without edits", { timeout: 120_000 }, () => {
+    const dir = join(root, "functions/hello");
+    const bin = (name: string) => join(repo, "node_modules/.bin", name);
+    const typecheck = spawnSync(bin("tsc"), ["--noEmit", "-p", "."], { cwd: dir, encoding: "utf8" });
+    expect(typecheck.stdout + typecheck.stderr).toBe("");
+    expect(typecheck.status).toBe(0);
+    const lint = spawnSync(bin("biome"), ["check", "."], { cwd: dir, encoding: "utf8" });
+    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
+    const test = spawnSync(bin("vitest"), ["run"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" },
+    });
+    expect(test.status, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/Tests\s+2 passed/);
+  });
+});
+
+describe("cosfn invoke", () => {
+  it("runs the handler with an SCF-like context and prints its result; logs go to stderr", {
+    timeout: 60_000,
+  }, async () => {
+    await cloud.store.put(
+      BUCKET,
+      "photos/2026/cat-2.jpg",
+      (await import("node:stream")).Readable.from([Buffer.from("meow")]),
+      {
+        contentType: "image/jpeg",
+        headers: {},
+        meta: {},
+        storageClass: "STANDARD",
+        tags: [],
+      },
+    );
+    const result = await runCli(
+      ["invoke", join(root, "functions/hello"), "--event", fixture, "--env", "OUTPUT_PREFIX=out/"],
+      "",
+      env,
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      function: "hello",
+      processed: 1,
+      failed: 0,
+      records: [{ key: "photos/2026/cat-2.jpg", detail: { wrote: "out/photos/2026/cat-2.jpg.json" } }],
+    });
+    expect(result.stderr).toContain('"message":"record done"');
+    expect(cloud.store.head(BUCKET, "out/photos/2026/cat-2.jpg.json")?.contentType).toBe("application/json");
+  });
+
+  it("exits 1, printing the error and the summary, when the handler throws", { timeout: 60_000 }, async () => {
+    const unreachable = { ...env, COSFN_COS_ENDPOINT: "http://127.0.0.1:9" };
+    const result = await runCli(["invoke", join(root, "functions/hello"), "--event", fixture], "", unreachable);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /error: InvocationFailedError: hello: 1 of 1 records failed; first: photos\/2026\/cat-2.jpg: ECONNREFUSED/,
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({ failed: 1 });
+  });
+
+  it("reads the time limit and memory from serverless.yml", { timeout: 60_000 }, async () => {
+    const dir = join(root, "functions/probe");
+    await runCli(["new", "probe", "--dir", root]);
+    writeFileSync(
+      join(dir, "src/index.ts"),
+      "export const main_handler = async (_event: unknown, context: unknown) => context;\n",
+    );
+    const yml = readFileSync(join(dir, "serverless.yml"), "utf8")
+      .replace("timeout: 60", "timeout: 900")
+      .replace("memorySize: 128", "memorySize: 1024");
+    writeFileSync(join(dir, "serverless.yml"), yml);
+    const result = await runCli(["invoke", dir, "--event", fixture], "", env);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      function_name: "probe",
+      time_limit_in_ms: 900_000,
+      memory_limit_in_mb: 1024,
+      tencentcloud_region: "ap-guangzhou",
+    });
+  });
+
+  it("names what is missing", async () => {
+    expect((await runCli(["invoke", "nope", "--event", fixture], "", { ...env })).stderr).toMatch(
+      /no cosfn project|no function nope/,
+    );
+    expect((await runCli(["invoke", join(root, "functions/hello")], "", env)).stderr).toContain("missing --event");
+  });
+});
