@@ -15,6 +15,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   cos: { summary: "ls, cp, rm, cat objects in COS or the local cloud", load: () => import("./commands/cos.ts") },
   new: { summary: "create functions/<name> from the function template", load: () => import("./commands/new.ts") },
+  build: {
+    summary: "bundle and zip functions for SCF; sizes, cold starts, smoke tests",
+    load: () => import("./commands/build.ts"),
+  },
   invoke: {
     summary: "run a function's main_handler with an event and an SCF-like context",
     load: () => import("./commands/invoke.ts"),

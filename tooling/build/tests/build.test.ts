@@ -1,0 +1,107 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { unzipSync } from "fflate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildFunction, listFunctions, scfNode, smokeTest } from "../src/index.ts";
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const event = JSON.parse(readFileSync(join(repo, "test-fixtures/events/object-created-put/basic.json"), "utf8"));
+let root: string;
+
+/** A scratch project with a function made by `cosfn new`, using this repository's installed packages. */
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "cosfn-build-"));
+  writeFileSync(
+    join(root, "package.json"),
+    JSON.stringify({ name: "scratch", private: true, workspaces: ["functions/*"] }),
+  );
+  copyFileSync(join(repo, "tsconfig.base.json"), join(root, "tsconfig.base.json"));
+  symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+  const made = spawnSync(join(repo, "node_modules/.bin/cosfn"), ["new", "hello", "--dir", root], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(made.stderr);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function addFunction(name: string, source: string, manifest: Record<string, unknown> = {}): void {
+  const dir = join(root, "functions", name);
+  mkdirSync(join(dir, "src"), { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `@scratch/${name}`, private: true, ...manifest }));
+  writeFileSync(join(dir, "src/index.ts"), source);
+}
+
+describe("buildFunction", () => {
+  it("writes dist/<name>.zip holding only index.js, with the source map beside it", { timeout: 60_000 }, async () => {
+    const built = await buildFunction(root, "hello");
+    expect(built.zip).toBe(join(root, "dist/hello.zip"));
+    const entries = unzipSync(readFileSync(built.zip));
+    expect(Object.keys(entries)).toEqual(["index.js"]);
+    const code = Buffer.from(entries["index.js"] as Uint8Array).toString("utf8");
+    expect(code.length).toBe(built.bundleBytes);
+    expect(code).toContain("main_handler");
+    expect(code).not.toContain("sourceMappingURL=data:");
+    expect(
+      JSON.parse(readFileSync(built.sourceMap, "utf8")).sources.some((s: string) => s.includes("describe-object.ts")),
+    ).toBe(true);
+    expect(built.zipBytes).toBeLessThan(built.bundleBytes);
+  });
+
+  it("lists the project's functions", async () => {
+    expect(await listFunctions(root)).toContain("hello");
+  });
+});
+
+describe("smokeTest", () => {
+  it("runs the zip from an empty folder under Node 20.15 against the local cloud, doing the real work", {
+    timeout: 60_000,
+  }, async () => {
+    const built = await buildFunction(root, "hello");
+    const result = await smokeTest(built.zip, event);
+    expect(scfNode()).toBeDefined();
+    expect(result.nodeVersion).toBe("v20.15.1");
+    expect(result.ok).toBe(true);
+    expect(result.result).toMatchObject({
+      processed: 1,
+      failed: 0,
+      records: [{ detail: { wrote: "described/photos/2026/cat-2.jpg.json" } }],
+    });
+  });
+
+  it("fails a bundle that uses an API newer than the runtime (process.getBuiltinModule, Node 20.16+)", {
+    timeout: 60_000,
+  }, async () => {
+    addFunction(
+      "too-new",
+      "export const main_handler = async () => (process as any).getBuiltinModule('node:fs') ? 'ok' : 'no';\n",
+    );
+    const built = await buildFunction(root, "too-new");
+    const result = await smokeTest(built.zip, event);
+    expect(result.ok).toBe(false);
+    expect(result.error).toContain("getBuiltinModule is not a function");
+  });
+
+  it("fails a bundle whose native package was not shipped", { timeout: 60_000 }, async () => {
+    addFunction(
+      "missing-native",
+      "import { hash } from 'some-native-addon';\nexport const main_handler = async () => hash('x');\n",
+      {
+        cosfn: { external: ["some-native-addon"] },
+      },
+    );
+    const built = await buildFunction(root, "missing-native");
+    const result = await smokeTest(built.zip, event);
+    expect(result.ok).toBe(false);
+    expect(result.error).toContain("Cannot find module 'some-native-addon'");
+  });
+
+  it("fails when a record fails", { timeout: 60_000 }, async () => {
+    addFunction(
+      "failing",
+      "export const main_handler = async () => ({ processed: 0, skipped: 0, failed: 1, records: [] });\n",
+    );
+    const result = await smokeTest((await buildFunction(root, "failing")).zip, event);
+    expect(result).toMatchObject({ ok: false, error: "1 record(s) failed" });
+  });
+});
