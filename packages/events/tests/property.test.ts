@@ -25,7 +25,8 @@ function toJsonText(value: unknown): string {
   try {
     return JSON.stringify(value) ?? "undefined";
   } catch {
-    return String(value);
+    // BigInt, cycles, null-prototype objects: any text will do for a mutation.
+    return Object.prototype.toString.call(value);
   }
 }
 

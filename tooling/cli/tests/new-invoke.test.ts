@@ -1,5 +1,14 @@
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +41,9 @@ beforeAll(async () => {
     TENCENTCLOUD_SECRETID: credentials?.secretId,
     TENCENTCLOUD_SECRETKEY: credentials?.secretKey,
   };
+  // The function the invoke, build and dev tests use.
+  const made = await runCli(["new", "hello", "--dir", root]);
+  if (made.status !== 0) throw new Error(made.stderr);
 });
 afterAll(async () => {
   await cloud.close();
@@ -40,9 +52,9 @@ afterAll(async () => {
 
 describe("cosfn new", () => {
   it("creates a function with the standard layout, named throughout", async () => {
-    const result = await runCli(["new", "hello", "--dir", root]);
+    const result = await runCli(["new", "greeter", "--dir", root]);
     expect(result.status).toBe(0);
-    const dir = join(root, "functions/hello");
+    const dir = join(root, "functions/greeter");
     for (const file of [
       "src/index.ts",
       "src/config.ts",
@@ -56,9 +68,9 @@ describe("cosfn new", () => {
     ]) {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
-    expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name).toBe("@cosfn/function-hello");
-    expect(readFileSync(join(dir, "serverless.yml"), "utf8")).toContain("name: hello");
-    expect(readFileSync(join(dir, "src/index.ts"), "utf8")).toContain('FUNCTION_NAME = "hello"');
+    expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name).toBe("@cosfn/function-greeter");
+    expect(readFileSync(join(dir, "serverless.yml"), "utf8")).toContain("name: greeter");
+    expect(readFileSync(join(dir, "src/index.ts"), "utf8")).toContain('FUNCTION_NAME = "greeter"');
     expect(JSON.parse(readFileSync(join(dir, "cam-policy.json"), "utf8")).statement).toHaveLength(2);
   });
 
@@ -176,5 +188,107 @@ describe("cosfn build and invoke --bundle", () => {
     expect(bundled.status, bundled.stderr).toBe(0);
     expect(JSON.parse(bundled.stdout)).toMatchObject({ processed: 1 });
     expect(cloud.store.head(BUCKET, "bundled/photos/2026/cat-2.jpg.json")).toBeDefined();
+  });
+});
+
+describe("cosfn dev --config", () => {
+  it("binds functions to triggers, seeds objects through the COS API, prints one line per invocation", {
+    timeout: 120_000,
+  }, async () => {
+    mkdirSync(join(root, "dev"), { recursive: true });
+    writeFileSync(join(root, "dev", "sample.txt"), "sample body");
+    writeFileSync(
+      join(root, "dev", "config.json"),
+      JSON.stringify({
+        buckets: [BUCKET],
+        triggers: [
+          {
+            bucket: BUCKET,
+            events: ["cos:ObjectCreated:*"],
+            prefix: "in/",
+            function: "hello",
+            env: { OUTPUT_PREFIX: "described-by-dev/" },
+          },
+        ],
+        seed: [{ bucket: BUCKET, key: "in/sample.txt", file: "sample.txt" }],
+        retryDelaysSeconds: [0.05, 0.1],
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        join(repo, "tooling/cli/bin/cosfn.js"),
+        "dev",
+        "--config",
+        "dev/config.json",
+        "--port",
+        "0",
+        "--log",
+        join(root, "dev.log"),
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, TENCENTCLOUD_SECRETID: "", TENCENTCLOUD_SECRETKEY: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no seeding line:\n${output}`)), 60_000);
+      child.stdout.on("data", () => {
+        if (output.includes("seeding done")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const endpoint = /listening on (\S+)/.exec(output)?.[1] as string;
+    expect(output).toContain(`triggers:   ${BUCKET} cos:ObjectCreated:* in/* -> hello`);
+    expect(output).toMatch(
+      /\d\d:\d\d:\d\d {2}hello {2}cos:ObjectCreated:Put {2}in\/sample\.txt {2}done: 1 processed, 0 skipped, 0 failed {2}\d+ ms/,
+    );
+    expect(output).toContain("seeding done: 1 objects, 1 invocations (1 succeeded, 0 failed)");
+    const description = await runCli(["cos", "cat", `cos://${BUCKET}/described-by-dev/in/sample.txt.json`], "", {
+      COSFN_COS_ENDPOINT: endpoint,
+    });
+    expect(JSON.parse(description.stdout)).toMatchObject({ key: "in/sample.txt", size: 11, contentType: "text/plain" });
+    expect(readFileSync(join(root, "dev.log"), "utf8")).toContain('"message":"record done"');
+    await new Promise((resolve) => {
+      child.once("exit", resolve);
+      child.kill("SIGINT");
+    });
+  });
+
+  it("names the file, the path and the problem of a bad config", async () => {
+    writeFileSync(
+      join(root, "dev", "bad.json"),
+      JSON.stringify({
+        buckets: [BUCKET],
+        triggers: [{ bucket: BUCKET, events: ["cos:ObjectCreated:Put"], function: "nope" }],
+      }),
+    );
+    const previous = process.cwd();
+    process.chdir(root);
+    try {
+      const result = await runCli(["dev", "--config", "dev/bad.json", "--port", "0"]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        "error: dev/bad.json: triggers[0].function: no function nope (functions/nope/src/index.ts)\n",
+      );
+      writeFileSync(
+        join(root, "dev", "bad.json"),
+        JSON.stringify({
+          buckets: [BUCKET],
+          triggers: [{ bucket: BUCKET, events: ["cos:ObjectRemoved:*"], function: "hello" }],
+        }),
+      );
+      expect((await runCli(["dev", "--config", "dev/bad.json", "--port", "0"])).stderr).toContain(
+        'triggers[0].events[0]: expected a COS event name like "cos:ObjectCreated:*", got "cos:ObjectRemoved:*"',
+      );
+    } finally {
+      process.chdir(previous);
+    }
   });
 });

@@ -1,11 +1,19 @@
-import { existsSync } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
+import { appendFile, mkdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { createCosClient } from "@cosfn/cos";
 import { splitBucket } from "@cosfn/events";
+import type { Invocation, InvocationAttempt, LocalCloud } from "@cosfn/local-cloud";
 import { credentialsFromEnv, LOCAL_CREDENTIALS, startLocalCloud } from "@cosfn/local-cloud";
+import { lookup } from "mime-types";
+import { type DevTrigger, loadDevConfig } from "../dev-config.ts";
+import { deployedSettings, runFunction } from "../function-run.ts";
 import { type Io, UsageError } from "../io.ts";
+import { findRoot } from "../project.ts";
 
-export const help = `Usage: cosfn dev [--port P] [--data DIR] [--bucket NAME ...] [--region R]
+export const help = `Usage: cosfn dev [--config FILE] [--port P] [--data DIR] [--bucket NAME ...] [--region R]
 
 Starts the local stand-in for the Tencent Cloud services cosfn functions call, and prints its endpoints
 and credentials:
@@ -17,7 +25,28 @@ Point clients at it with COSFN_COS_ENDPOINT=http://127.0.0.1:<port>. Ctrl-C stop
 It accepts the credentials in TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY, or else the local
 defaults it prints.
 
+With --config, it also binds functions to COS triggers and runs each invocation in a fresh process (so an
+edited function takes effect at its next invocation), printing one line per invocation (time, function,
+key, outcome, duration); the functions' logs and results go to the log file. The config file (JSON):
+
+  {
+    "region": "ap-guangzhou",
+    "buckets": ["examplebucket-1250000000"],
+    "triggers": [
+      { "bucket": "examplebucket-1250000000", "events": ["cos:ObjectCreated:*"],
+        "prefix": "", "suffix": ".zip", "function": "auto-decompress", "env": { "TARGET_PREFIX": "out/" } }
+    ],
+    "seed": [{ "bucket": "examplebucket-1250000000", "key": "in/sample.zip", "file": "../test-fixtures/..." }],
+    "retryDelaysSeconds": [60, 120]
+  }
+
+triggers are COS trigger rules as in a serverless.yml (one or more event names, prefix and suffix filters,
+the function under functions/, extra environment); seed files (relative to the config file) are uploaded
+through the COS API once the triggers are bound; retryDelaysSeconds are SCF's retry delays.
+
 Options:
+  --config <FILE>      buckets, triggers and seed objects (see above)
+  --log <FILE>         where function logs and results go (default .cosfn/dev.log)
   --port <P>           port to listen on (default 19000; 0 for any free port)
   --data <DIR>         keep buckets and objects in DIR across restarts (default: a temporary folder,
                        removed on exit)
@@ -40,6 +69,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       bucket: { type: "string", multiple: true, default: [] },
       region: { type: "string", default: "ap-guangzhou" },
       "ci-responses": { type: "string" },
+      config: { type: "string" },
+      log: { type: "string" },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -55,12 +86,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const responsesDir = values["ci-responses"] ?? (existsSync(defaultResponses) ? defaultResponses : undefined);
   const credentials = credentialsFromEnv();
+  const root = values.config ? findRoot() : undefined;
+  const config = values.config && root ? loadDevConfig(values.config, root) : undefined;
+  const logFile = resolve(values.log ?? join(root ?? ".", ".cosfn", "dev.log"));
+  if (config) await mkdir(dirname(logFile), { recursive: true });
   const cloud = await startLocalCloud({
     port,
     ...(values.data && { dataDir: values.data }),
-    buckets: values.bucket,
-    region: values.region,
+    buckets: [...values.bucket, ...(config?.buckets ?? [])],
+    region: config?.region ?? values.region,
     ...(responsesDir && { cloudInfinite: { responsesDir } }),
+    triggers: {
+      retryDelaysMs: (config?.retryDelaysSeconds ?? [60, 120]).map((seconds) => seconds * 1000),
+      onAttempt: (invocation, attempt) => io.stdout.write(`${invocationLine(invocation, attempt)}\n`),
+    },
   });
   const fromEnv = credentials !== LOCAL_CREDENTIALS;
   io.stdout.write(
@@ -75,6 +114,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
           .map((b) => `${b.name} (${b.region})`)
           .join(", ") || "none yet (PUT bucket creates one)"
       }`,
+      ...(config
+        ? [
+            `  triggers:   ${
+              config.triggers
+                .map((t) => `${t.bucket} ${t.events.join(",")} ${t.prefix}*${t.suffix} -> ${t.function}`)
+                .join("\n              ") || "none bound (no function in the config yet)"
+            }`,
+            `  log:        ${logFile}`,
+          ]
+        : []),
       `  SecretId:   ${credentials.secretId}`,
       `  SecretKey:  ${fromEnv ? "(from TENCENTCLOUD_SECRETKEY)" : credentials.secretKey}`,
       "",
@@ -91,6 +140,32 @@ export async function run(argv: string[], io: Io): Promise<number> {
       "",
     ].join("\n"),
   );
+  if (config && root) {
+    const cloudEnv = {
+      COSFN_COS_ENDPOINT: cloud.endpoint,
+      COSFN_CLOUD_API_ENDPOINT: cloud.endpoint,
+      TENCENTCLOUD_SECRETID: credentials.secretId,
+      TENCENTCLOUD_SECRETKEY: credentials.secretKey,
+    };
+    for (const trigger of config.triggers) bindTrigger(cloud, trigger, root, cloudEnv, logFile);
+    if (config.seed.length > 0) {
+      const cos = createCosClient({ region: config.region, credentials, endpoint: cloud.endpoint });
+      for (const seed of config.seed) {
+        await cos.writeObject({
+          bucket: seed.bucket,
+          key: seed.key,
+          body: createReadStream(seed.file),
+          contentType: lookup(seed.file) || "application/octet-stream",
+        });
+        io.stdout.write(`seeded cos://${seed.bucket}/${seed.key}\n`);
+      }
+      await cloud.triggers.idle();
+      const invocations = cloud.triggers.invocations;
+      io.stdout.write(
+        `seeding done: ${config.seed.length} objects, ${invocations.length} invocations (${invocations.filter((i) => i.status === "succeeded").length} succeeded, ${invocations.filter((i) => i.status === "failed").length} failed)\n`,
+      );
+    }
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
@@ -104,4 +179,59 @@ export async function run(argv: string[], io: Io): Promise<number> {
   await cloud.close();
   io.stdout.write("stopped\n");
   return 0;
+}
+
+/** One line per invocation attempt: time, function, key, outcome, duration. */
+export function invocationLine(invocation: Invocation, attempt: InvocationAttempt): string {
+  const time = attempt.startedAt.slice(11, 19);
+  const summary = attempt.result as { processed?: number; skipped?: number; failed?: number } | undefined;
+  let outcome: string;
+  if (attempt.error) {
+    const tries = `attempt ${invocation.attempts.length}`;
+    outcome = `failed (${tries}${invocation.status === "retrying" ? ", SCF will retry" : ", gave up"}): ${attempt.error.message}`;
+  } else if (summary && typeof summary.processed === "number") {
+    outcome = `done: ${summary.processed} processed, ${summary.skipped ?? 0} skipped, ${summary.failed ?? 0} failed`;
+  } else outcome = "done";
+  return `${time}  ${invocation.functionName}  ${invocation.eventName}  ${invocation.key}  ${outcome}  ${attempt.durationMs} ms`;
+}
+
+/** Binds one trigger: each matching change runs the function from source in a fresh process. */
+function bindTrigger(
+  cloud: LocalCloud,
+  trigger: DevTrigger,
+  root: string,
+  cloudEnv: Record<string, string>,
+  logFile: string,
+): void {
+  const dir = join(root, "functions", trigger.function);
+  cloud.triggers.add({
+    bucket: trigger.bucket,
+    events: trigger.events,
+    prefix: trigger.prefix,
+    suffix: trigger.suffix,
+    functionName: trigger.function,
+    handler: async (event) => {
+      const settings = deployedSettings(dir, trigger.function);
+      let logs = "";
+      const outcome = await runFunction({
+        entry: join(dir, "src", "index.ts"),
+        event,
+        settings,
+        env: { ...process.env, ...cloudEnv, ...settings.environment, ...trigger.env },
+        onLog: (chunk) => {
+          logs += chunk.toString();
+        },
+      });
+      const record = {
+        time: new Date().toISOString(),
+        function: trigger.function,
+        ok: outcome.ok,
+        result: outcome.result,
+        error: outcome.error,
+      };
+      await appendFile(logFile, `${logs}${JSON.stringify(record)}\n`);
+      if (!outcome.ok) throw new Error(outcome.error?.message ?? "the function failed");
+      return outcome.result;
+    },
+  });
 }

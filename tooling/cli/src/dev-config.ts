@@ -1,0 +1,147 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { splitBucket } from "@cosfn/events";
+import { CommandError } from "./io.ts";
+import { FUNCTION_NAME } from "./project.ts";
+
+/** One COS trigger of `cosfn dev`, in the terms of a serverless.yml COS trigger. */
+export interface DevTrigger {
+  bucket: string;
+  events: string[];
+  prefix: string;
+  suffix: string;
+  function: string;
+  env: Record<string, string>;
+}
+
+/** The `cosfn dev --config` file, checked. */
+export interface DevConfig {
+  region: string;
+  buckets: string[];
+  triggers: DevTrigger[];
+  /** Files uploaded through the COS API once the triggers are bound: `{ bucket, key, file }`, file relative to the config. */
+  seed: { bucket: string; key: string; file: string }[];
+  /** Delays before SCF's two retries of a failed invocation, in seconds. Default [60, 120] as SCF. */
+  retryDelaysSeconds: number[];
+}
+
+class ConfigProblem extends CommandError {}
+
+function problem(file: string, path: string, message: string): never {
+  throw new ConfigProblem(`${file}: ${path}: ${message}`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+const EVENT = /^cos:(ObjectCreated|ObjectRemove|ObjectRestore):(\*|[A-Za-z]+)$/;
+
+/** Reads and checks a dev configuration; every mistake names the file, the path in it and what was expected. */
+export function loadDevConfig(file: string, root: string): DevConfig {
+  const path = resolve(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigProblem(
+      `${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not valid JSON (${(error as Error).message})`}`,
+    );
+  }
+  if (!isRecord(raw)) problem(file, "<root>", "expected an object");
+  const known = ["$comment", "region", "buckets", "triggers", "seed", "retryDelaysSeconds"];
+  for (const key of Object.keys(raw))
+    if (!known.includes(key)) problem(file, key, `unknown setting (expected ${known.slice(1).join(", ")})`);
+
+  const region = raw.region ?? "ap-guangzhou";
+  if (typeof region !== "string" || !/^[a-z]{2}-[a-z]+(-[a-z0-9]+)?$/.test(region))
+    problem(file, "region", 'expected a region like "ap-guangzhou"');
+
+  const buckets = raw.buckets ?? [];
+  if (!Array.isArray(buckets)) problem(file, "buckets", "expected a list of bucket names (name-appid)");
+  buckets.forEach((bucket, i) => {
+    try {
+      splitBucket(String(bucket));
+    } catch (error) {
+      problem(file, `buckets[${i}]`, (error as Error).message);
+    }
+  });
+
+  const triggers = raw.triggers ?? [];
+  if (!Array.isArray(triggers))
+    problem(file, "triggers", "expected a list of { bucket, events, prefix, suffix, function, env }");
+  const checked = triggers.map((trigger, i): DevTrigger => {
+    const at = `triggers[${i}]`;
+    if (!isRecord(trigger)) problem(file, at, "expected { bucket, events, prefix, suffix, function, env }");
+    for (const key of Object.keys(trigger)) {
+      if (!["bucket", "events", "prefix", "suffix", "function", "env"].includes(key))
+        problem(file, `${at}.${key}`, "unknown field (expected bucket, events, prefix, suffix, function, env)");
+    }
+    if (typeof trigger.bucket !== "string" || !buckets.includes(trigger.bucket))
+      problem(
+        file,
+        `${at}.bucket`,
+        `expected one of the buckets listed in "buckets" (${buckets.join(", ") || "none"})`,
+      );
+    const events = typeof trigger.events === "string" ? trigger.events.split(/\s+/).filter(Boolean) : trigger.events;
+    if (!Array.isArray(events) || events.length === 0)
+      problem(file, `${at}.events`, 'expected event names, e.g. ["cos:ObjectCreated:*"]');
+    events.forEach((name, j) => {
+      if (typeof name !== "string" || !EVENT.test(name))
+        problem(
+          file,
+          `${at}.events[${j}]`,
+          `expected a COS event name like "cos:ObjectCreated:*", got ${JSON.stringify(name)}`,
+        );
+    });
+    for (const key of ["prefix", "suffix"] as const) {
+      if (trigger[key] !== undefined && typeof trigger[key] !== "string")
+        problem(file, `${at}.${key}`, "expected a string");
+    }
+    const name = trigger.function;
+    if (typeof name !== "string" || !FUNCTION_NAME.test(name))
+      problem(file, `${at}.function`, "expected a function name");
+    if (!existsSync(join(root, "functions", name, "src", "index.ts")))
+      problem(file, `${at}.function`, `no function ${name} (functions/${name}/src/index.ts)`);
+    const env = trigger.env ?? {};
+    if (!isRecord(env) || Object.values(env).some((v) => typeof v !== "string"))
+      problem(file, `${at}.env`, "expected an object of string values");
+    return {
+      bucket: trigger.bucket,
+      events: events as string[],
+      prefix: (trigger.prefix as string | undefined) ?? "",
+      suffix: (trigger.suffix as string | undefined) ?? "",
+      function: name,
+      env: env as Record<string, string>,
+    };
+  });
+
+  const seed = raw.seed ?? [];
+  if (!Array.isArray(seed)) problem(file, "seed", "expected a list of { bucket, key, file }");
+  const seeds = seed.map((item, i) => {
+    if (
+      !isRecord(item) ||
+      typeof item.key !== "string" ||
+      typeof item.file !== "string" ||
+      typeof item.bucket !== "string"
+    ) {
+      problem(file, `seed[${i}]`, "expected { bucket, key, file }");
+    }
+    if (!buckets.includes(item.bucket)) problem(file, `seed[${i}].bucket`, "expected one of the listed buckets");
+    const source = resolve(dirname(path), item.file);
+    if (!existsSync(source)) problem(file, `seed[${i}].file`, `no such file ${item.file}`);
+    return { bucket: item.bucket, key: item.key, file: source };
+  });
+
+  const delays = raw.retryDelaysSeconds ?? [60, 120];
+  if (!Array.isArray(delays) || delays.some((d) => typeof d !== "number" || d < 0))
+    problem(file, "retryDelaysSeconds", "expected a list of seconds, e.g. [60, 120]");
+
+  return {
+    region,
+    buckets: buckets as string[],
+    triggers: checked,
+    seed: seeds,
+    retryDelaysSeconds: delays as number[],
+  };
+}
