@@ -1,17 +1,18 @@
 // Benchmark: put and get of one large object through the local cloud with @cosfn/cos (multipart upload,
 // streamed download), against writing and reading the same bytes on local disk in the same run.
-// Reports throughput and the peak memory (VmHWM) of the local-cloud process. Usage:
-//   npm run bench -- [--size 2GiB] [--runs 3]
+// Reports throughput and the peak memory (VmHWM) of the local-cloud process. Run by `cosfn bench`:
+//   npm run bench -- local-cloud-put-get --size 2GiB --runs 3
 import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCosClient } from "@cosfn/cos";
+import { report } from "../src/metrics.ts";
 
 const { values } = parseArgs({
   options: { size: { type: "string", default: "2GiB" }, runs: { type: "string", default: "3" } },
@@ -60,7 +61,6 @@ async function peakMemory(pid: number): Promise<number> {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const mbps = (bytes: number, ms: number) => bytes / 1024 ** 2 / (ms / 1000);
 
 const server = spawn(
@@ -106,28 +106,22 @@ try {
     if (out.bytes() !== size) throw new Error(`read ${out.bytes()} bytes, expected ${size}`);
   }
   const peak = await peakMemory(server.pid as number);
-  const rows = Object.entries(results).map(([name, times]) => {
-    const rates = times.map((ms) => mbps(size, ms));
-    return { name, median: median(rates), min: Math.min(...rates), max: Math.max(...rates) };
+  const rate = (label: string) => (results[label] ?? []).map((ms) => mbps(size, ms));
+  report({
+    scenario: "local-cloud-put-get",
+    description: `put and get of a ${values.size} object through the local cloud with @cosfn/cos, against local disk`,
+    metrics: [
+      { label: "disk write", unit: "MiB/s", values: rate("disk write"), higherIsBetter: true },
+      { label: "disk read", unit: "MiB/s", values: rate("disk read"), higherIsBetter: true },
+      { label: "cos put", unit: "MiB/s", values: rate("cos put"), baseline: "disk write", higherIsBetter: true },
+      { label: "cos get", unit: "MiB/s", values: rate("cos get"), baseline: "disk read", higherIsBetter: true },
+      { label: "server peak RSS", unit: "bytes", values: [peak] },
+    ],
+    notes: [
+      `object of ${size} bytes; multipart put with 16 MiB parts, 4 in flight; ${runs} runs`,
+      `client process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+    ],
   });
-  const byName = Object.fromEntries(rows.map((r) => [r.name, r.median]));
-  console.log(
-    `local cloud put/get of ${values.size} (${size} bytes), ${runs} runs; ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, node ${process.version}`,
-  );
-  console.log("| operation | median MiB/s | min | max | ratio to disk |");
-  console.log("| --- | --- | --- | --- | --- |");
-  for (const row of rows) {
-    const base = row.name.startsWith("cos put")
-      ? byName["disk write"]
-      : row.name.startsWith("cos get")
-        ? byName["disk read"]
-        : undefined;
-    console.log(
-      `| ${row.name} | ${row.median.toFixed(0)} | ${row.min.toFixed(0)} | ${row.max.toFixed(0)} | ${base ? (row.median / base).toFixed(2) : "baseline"} |`,
-    );
-  }
-  console.log(`peak RSS of the local-cloud process: ${(peak / 1024 ** 2).toFixed(0)} MiB`);
-  console.log(`peak RSS of this (client) process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 } finally {
   server.kill("SIGTERM");
   await rm(dir, { recursive: true, force: true });

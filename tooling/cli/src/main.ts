@@ -19,6 +19,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "bundle and zip functions for SCF; sizes, cold starts, smoke tests",
     load: () => import("./commands/build.ts"),
   },
+  bench: {
+    summary: "run benchmark scenarios; print medians and ratios, write bench/results.json",
+    load: () => import("./commands/bench.ts"),
+  },
   invoke: {
     summary: "run a function's main_handler with an event and an SCF-like context",
     load: () => import("./commands/invoke.ts"),
