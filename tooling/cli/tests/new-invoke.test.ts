@@ -255,6 +255,31 @@ describe("cosfn dev --config", () => {
     });
     expect(JSON.parse(description.stdout)).toMatchObject({ key: "in/sample.txt", size: 11, contentType: "text/plain" });
     expect(readFileSync(join(root, "dev.log"), "utf8")).toContain('"message":"record done"');
+
+    // An edit to the function's source takes effect at its next invocation, without a restart.
+    const core = join(root, "functions/hello/src/describe-object.ts");
+    const original = readFileSync(core, "utf8");
+    writeFileSync(core, original.replace("    key: record.key,", '    key: record.key,\n    edited: "yes",'));
+    try {
+      const before = output.length;
+      await runCli(["cos", "cp", "-", `cos://${BUCKET}/in/second.txt`], "second", { COSFN_COS_ENDPOINT: endpoint });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no invocation line:\n${output}`)), 60_000);
+        const check = () => {
+          if (/in\/second\.txt {2}done/.test(output.slice(before))) {
+            clearTimeout(timer);
+            resolve();
+          } else setTimeout(check, 100);
+        };
+        check();
+      });
+      const second = await runCli(["cos", "cat", `cos://${BUCKET}/described-by-dev/in/second.txt.json`], "", {
+        COSFN_COS_ENDPOINT: endpoint,
+      });
+      expect(JSON.parse(second.stdout)).toMatchObject({ key: "in/second.txt", edited: "yes" });
+    } finally {
+      writeFileSync(core, original);
+    }
     await new Promise((resolve) => {
       child.once("exit", resolve);
       child.kill("SIGINT");
