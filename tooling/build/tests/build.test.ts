@@ -48,6 +48,30 @@ describe("buildFunction", () => {
     expect(built.zipBytes).toBeLessThan(built.bundleBytes);
   });
 
+  it("ships the packages declared native in node_modules beside index.js, installed for linux-x64", {
+    timeout: 120_000,
+  }, async () => {
+    addFunction(
+      "with-native",
+      "import isNumber from 'is-number';\nexport const main_handler = async () => ({ processed: isNumber(5) ? 1 : 0, skipped: 0, failed: 0, records: [] });\n",
+      {
+        dependencies: { "is-number": "7.0.0" },
+        cosfn: { native: ["is-number"] },
+      },
+    );
+    const built = await buildFunction(root, "with-native");
+    expect(built.natives).toEqual(["is-number"]);
+    const entries = Object.keys(unzipSync(readFileSync(built.zip)));
+    expect(entries).toContain("index.js");
+    expect(entries).toContain("node_modules/is-number/index.js");
+    expect(entries).toContain("node_modules/is-number/package.json");
+    const code = Buffer.from(unzipSync(readFileSync(built.zip))["index.js"] as Uint8Array).toString();
+    expect(code).toContain('require("is-number")');
+    const result = await smokeTest(built.zip, event);
+    expect(result.ok, result.error).toBe(true);
+    expect(result.result).toMatchObject({ processed: 1 });
+  });
+
   it("lists the project's functions", async () => {
     expect(await listFunctions(root)).toContain("hello");
   });
