@@ -1,0 +1,207 @@
+import { Readable } from "node:stream";
+import { createCosClient } from "@cosfn/cos";
+import { cosEvent, parseCosEvent } from "@cosfn/events";
+import { EnvReader, Logger } from "@cosfn/runtime";
+import { scfContext, startTestCloud, type TestCloud } from "@cosfn/testing";
+import { zipSync } from "fflate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import { extractArchive, manifestKey } from "../src/extract.ts";
+import { main_handler } from "../src/index.ts";
+
+const BUCKET = "examplebucket-1250000000";
+let test: TestCloud;
+
+beforeAll(async () => {
+  test = await startTestCloud({ buckets: [BUCKET] });
+});
+afterAll(() => test.close());
+
+const attributes = { contentType: "application/zip", headers: {}, meta: {}, storageClass: "STANDARD", tags: [] };
+async function upload(key: string, data: Uint8Array): Promise<void> {
+  await test.cloud.store.put(BUCKET, key, Readable.from([Buffer.from(data)]), attributes);
+}
+async function stored(key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of test.cloud.store.read(BUCKET, key).stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+const keysUnder = (prefix: string) => test.cloud.store.list(BUCKET, { prefix }).objects.map((o) => o.key);
+
+async function extract(key: string, env: Record<string, string> = {}, prefix = `out/${key}/`) {
+  const cos = createCosClient({ region: "ap-guangzhou" });
+  const info = test.cloud.store.head(BUCKET, key);
+  return extractArchive({
+    cos,
+    source: { bucket: BUCKET, key, size: info?.size ?? null, etag: info?.etag ?? null },
+    target: { bucket: BUCKET, prefix },
+    config: loadConfig(new EnvReader(env)),
+    functionName: "auto-decompress",
+    signal: new AbortController().signal,
+    log: new Logger({}, "error"),
+  });
+}
+
+describe("extractArchive (zip)", () => {
+  it("writes every file entry under the prefix with its bytes, type, marker and a manifest", async () => {
+    await upload(
+      "in/basic.zip",
+      zipSync({
+        "readme.txt": new TextEncoder().encode("hello"),
+        "docs/": new Uint8Array(0),
+        "docs/guide.html": [new TextEncoder().encode("<h1>guide</h1>"), { level: 9 }],
+        "报告/第一章.txt": new TextEncoder().encode("中文"),
+        "empty.bin": new Uint8Array(0),
+        "stored.json": [new TextEncoder().encode('{"a":1}'), { level: 0 }],
+      }),
+    );
+    const manifest = await extract("in/basic.zip");
+    const prefix = "out/in/basic.zip/";
+    expect(keysUnder(prefix).sort()).toEqual(
+      [
+        `${prefix}.cosfn-manifest.json`,
+        `${prefix}docs/guide.html`,
+        `${prefix}empty.bin`,
+        `${prefix}readme.txt`,
+        `${prefix}stored.json`,
+        `${prefix}报告/第一章.txt`,
+      ].sort(),
+    );
+    expect(await stored(`${prefix}readme.txt`)).toBe("hello");
+    expect(await stored(`${prefix}报告/第一章.txt`)).toBe("中文");
+    expect(await stored(`${prefix}stored.json`)).toBe('{"a":1}');
+    expect(test.cloud.store.head(BUCKET, `${prefix}docs/guide.html`)).toMatchObject({
+      contentType: "text/html",
+      meta: { "x-cos-meta-cosfn-function": "auto-decompress" },
+    });
+    expect(manifest).toMatchObject({ complete: true, counts: { written: 5, skipped: 1, failed: 0 } });
+    const saved = JSON.parse(await stored(manifestKey(prefix)));
+    expect(saved.entries.find((e: { name: string }) => e.name === "docs/")).toMatchObject({
+      outcome: "skipped",
+      reason: "directory (folders are implied by keys)",
+    });
+    expect(saved.entries.find((e: { name: string }) => e.name === "readme.txt")).toMatchObject({
+      outcome: "written",
+      key: `${prefix}readme.txt`,
+      size: 5,
+    });
+  });
+
+  it("never writes outside the prefix: traversal names are skipped and reported, backslashes normalised", async () => {
+    const before = test.cloud.store.list(BUCKET).objects.map((o) => o.key);
+    await upload(
+      "in/evil.zip",
+      zipSync({
+        "../escape.txt": new TextEncoder().encode("x"),
+        "a/../../escape2.txt": new TextEncoder().encode("x"),
+        "/etc/passwd": new TextEncoder().encode("x"),
+        "C:\\Windows\\evil.dll": new TextEncoder().encode("x"),
+        "dir\\win.txt": new TextEncoder().encode("ok"),
+        "fine.txt": new TextEncoder().encode("ok"),
+      }),
+    );
+    const manifest = await extract("in/evil.zip");
+    const prefix = "out/in/evil.zip/";
+    const after = test.cloud.store.list(BUCKET).objects.map((o) => o.key);
+    const added = after.filter((k) => !before.includes(k));
+    expect(added.sort()).toEqual(
+      [`${prefix}.cosfn-manifest.json`, `${prefix}dir/win.txt`, `${prefix}fine.txt`, "in/evil.zip"].sort(),
+    );
+    expect(manifest.counts).toMatchObject({ written: 2, skipped: 4 });
+    expect(manifest.entries.find((e) => e.name === "../escape.txt")?.reason).toBe(
+      "unsafe name: parent-directory (..) segment",
+    );
+  });
+
+  it("refuses a zip bomb by ratio before writing anything", async () => {
+    await upload("in/bomb.zip", zipSync({ "zeros.bin": [new Uint8Array(5 * 1024 * 1024), { level: 9 }] }));
+    await expect(extract("in/bomb.zip")).rejects.toMatchObject({
+      code: "ARCHIVE_REFUSED",
+      limit: "MAX_ENTRY_RATIO",
+      retryable: false,
+    });
+    expect(keysUnder("out/in/bomb.zip/")).toEqual([]);
+  });
+
+  it("refuses archives past the entry count, entry size and total limits", async () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [`f${i}.txt`, new TextEncoder().encode(`file ${i}`)]),
+    );
+    await upload("in/many.zip", zipSync(many));
+    await expect(extract("in/many.zip", { MAX_ENTRIES: "10" })).rejects.toMatchObject({ limit: "MAX_ENTRIES" });
+    await expect(extract("in/many.zip", { MAX_ENTRY_BYTES: "5" })).rejects.toMatchObject({ limit: "MAX_ENTRY_BYTES" });
+    await expect(extract("in/many.zip", { MAX_TOTAL_BYTES: "50" })).rejects.toMatchObject({ limit: "MAX_TOTAL_BYTES" });
+    expect(keysUnder("out/in/many.zip/")).toEqual([]);
+  });
+
+  it("cuts off an entry that inflates past the size its header declares", async () => {
+    const zip = Buffer.from(zipSync({ "liar.txt": [new TextEncoder().encode("x".repeat(1000)), { level: 9 }] }));
+    // Declare 100 bytes instead of 1000, in the local header (offset 22) and the central directory (offset 24).
+    zip.writeUInt32LE(100, 22);
+    const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt32LE(100, central + 24);
+    await upload("in/liar.zip", zip);
+    const manifest = await extract("in/liar.zip");
+    expect(manifest.entries[0]).toMatchObject({ outcome: "failed" });
+    expect(manifest.entries[0]?.reason).toContain("inflates past the 100 bytes its header declares");
+    expect(keysUnder("out/in/liar.zip/")).toEqual(["out/in/liar.zip/.cosfn-manifest.json"]);
+  });
+
+  it("resumes: a second run finds every entry written with the same size and CRC and rewrites none", async () => {
+    const first = test.cloud.store.head(BUCKET, "out/in/basic.zip/readme.txt");
+    const again = await extract("in/basic.zip");
+    expect(again.counts).toMatchObject({ written: 0, "already-written": 5 });
+    expect(test.cloud.store.head(BUCKET, "out/in/basic.zip/readme.txt")?.lastModified).toBe(first?.lastModified);
+  });
+
+  it("honours ON_CONFLICT for keys it did not write", async () => {
+    await upload("in/conflict.zip", zipSync({ "taken.txt": new TextEncoder().encode("new") }));
+    await upload("out/in/conflict.zip/taken.txt", new TextEncoder().encode("someone else's"));
+    expect((await extract("in/conflict.zip", { ON_CONFLICT: "skip" })).entries[0]).toMatchObject({
+      outcome: "skipped",
+    });
+    expect(await stored("out/in/conflict.zip/taken.txt")).toBe("someone else's");
+    expect((await extract("in/conflict.zip", { ON_CONFLICT: "fail" })).entries[0]).toMatchObject({ outcome: "failed" });
+    await extract("in/conflict.zip", { ON_CONFLICT: "overwrite" });
+    expect(await stored("out/in/conflict.zip/taken.txt")).toBe("new");
+  });
+
+  it("gives a clear permanent failure for a non-archive with an archive suffix and for a truncated zip", async () => {
+    await upload("in/fake.zip", new TextEncoder().encode("this is not a zip at all, just text"));
+    await expect(extract("in/fake.zip")).rejects.toMatchObject({ code: "UNSUPPORTED_FORMAT", retryable: false });
+    const whole = zipSync({ "a.txt": new TextEncoder().encode("a".repeat(5000)) });
+    await upload("in/truncated.zip", whole.subarray(0, whole.length - 30));
+    await expect(extract("in/truncated.zip")).rejects.toMatchObject({ code: "CORRUPT_ARCHIVE", retryable: false });
+    expect(keysUnder("out/in/fake.zip/")).toEqual([]);
+  });
+});
+
+describe("main_handler", () => {
+  it("extracts an uploaded zip under extracted/{dir}{name}/ and skips its own output", async () => {
+    await upload(
+      "uploads/photos.zip",
+      zipSync({ "a.txt": new TextEncoder().encode("A"), "b/c.txt": new TextEncoder().encode("C") }),
+    );
+    const event = cosEvent({
+      eventName: "cos:ObjectCreated:Put",
+      bucket: BUCKET,
+      region: "ap-guangzhou",
+      key: "uploads/photos.zip",
+    });
+    const summary = await main_handler(event, scfContext({ time_limit_in_ms: 60_000 }));
+    expect(summary).toMatchObject({
+      processed: 1,
+      failed: 0,
+      records: [{ detail: { prefix: "extracted/uploads/photos/", written: 2 } }],
+    });
+    expect(await stored("extracted/uploads/photos/b/c.txt")).toBe("C");
+    const own = cosEvent({
+      eventName: "cos:ObjectCreated:Put",
+      bucket: BUCKET,
+      region: "ap-guangzhou",
+      key: "extracted/uploads/photos/a.zip",
+    });
+    expect(parseCosEvent(own)[0]?.key).toBe("extracted/uploads/photos/a.zip");
+    expect(await main_handler(own, scfContext())).toMatchObject({ processed: 0, skipped: 1 });
+  });
+});
