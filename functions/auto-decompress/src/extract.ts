@@ -1,11 +1,12 @@
-import { Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { Crc32 } from "@cosfn/checksums";
 import type { CosClient } from "@cosfn/cos";
 import { DeadlineError, type Logger, PermanentError, writerMetadata } from "@cosfn/runtime";
 import { lookup } from "mime-types";
-import { detectFormat, SNIFF_BYTES } from "./archive-format.ts";
+import { detectFormat, isTarHeader, SNIFF_BYTES } from "./archive-format.ts";
 import type { Config } from "./config.ts";
-import { ArchiveRefusedError, type PlannedEntry, planEntries } from "./plan.ts";
+import { type ArchiveEntry, ArchiveRefusedError, type PlannedEntry, planEntries } from "./plan.ts";
+import { ByteCounter, gunzip, readTar } from "./tar.ts";
 import { openZip } from "./zip.ts";
 
 /** One line of the manifest: an entry as stored in the archive, where it went, and what happened. */
@@ -36,7 +37,7 @@ export interface ExtractInput {
   functionName: string;
   signal: AbortSignal;
   log: Logger;
-  /** Entries written at once. */
+  /** Entries written at once. Default 4. */
   parallelism?: number;
 }
 
@@ -46,6 +47,8 @@ export function manifestKey(prefix: string): string {
 }
 
 const hex = (crc: number) => crc.toString(16).padStart(8, "0");
+/** Entries up to this size are read whole and uploaded while the next ones are read (tar and gzip streams). */
+const SMALL_ENTRY = 1024 * 1024;
 
 /** Counts what an entry inflates to and stops it at the first limit it passes: never trusts the header. */
 class InflateGuard extends Transform {
@@ -53,12 +56,7 @@ class InflateGuard extends Transform {
   bytes = 0;
   constructor(
     private readonly entry: PlannedEntry,
-    private readonly limits: {
-      maxEntryBytes: number;
-      maxEntryRatio: number;
-      totalLeft: () => number;
-      add: (bytes: number) => void;
-    },
+    private readonly run: Extraction,
   ) {
     super();
   }
@@ -67,8 +65,9 @@ class InflateGuard extends Transform {
     _encoding: BufferEncoding,
     callback: (error?: Error | null, data?: Buffer) => void,
   ): void {
+    const { entry, run } = this;
+    const { config } = run.input;
     this.bytes += chunk.length;
-    const { entry, limits } = this;
     if (this.bytes > entry.declaredSize) {
       callback(
         new PermanentError(
@@ -78,56 +77,271 @@ class InflateGuard extends Transform {
       );
       return;
     }
-    if (this.bytes > limits.maxEntryBytes) {
+    if (this.bytes > config.maxEntryBytes) {
       callback(
         new ArchiveRefusedError(
           "MAX_ENTRY_BYTES",
-          `${entry.name}: inflated past MAX_ENTRY_BYTES (${limits.maxEntryBytes})`,
+          `${entry.name}: inflated past MAX_ENTRY_BYTES (${config.maxEntryBytes})`,
         ),
       );
       return;
     }
-    if (entry.compressedSize > 0 && this.bytes / entry.compressedSize > limits.maxEntryRatio) {
+    if (entry.compressedSize > 0 && this.bytes / entry.compressedSize > config.maxEntryRatio) {
       callback(
         new ArchiveRefusedError(
           "MAX_ENTRY_RATIO",
-          `${entry.name}: inflated past MAX_ENTRY_RATIO (${limits.maxEntryRatio}:1)`,
+          `${entry.name}: inflated past MAX_ENTRY_RATIO (${config.maxEntryRatio}:1)`,
         ),
       );
       return;
     }
-    if (chunk.length > limits.totalLeft()) {
-      callback(new ArchiveRefusedError("MAX_TOTAL_BYTES", `${entry.name}: the archive inflated past MAX_TOTAL_BYTES`));
+    const refusal = run.count(chunk.length);
+    if (refusal) {
+      callback(refusal);
       return;
     }
-    limits.add(chunk.length);
     this.crc.update(chunk);
     callback(null, chunk);
   }
 }
 
+/** The state of one extraction: the manifest, the bytes inflated, and the first refusal or failure. */
+class Extraction {
+  readonly manifest: Manifest;
+  inflated = 0;
+  refused: ArchiveRefusedError | undefined;
+  failure: unknown;
+  /** For gzip streams: the compressed bytes read so far, for the ratio of the whole stream. */
+  compressedRead: (() => number) | undefined;
+  readonly #written = new Set<string>();
+  #lastProgress = Date.now();
+
+  constructor(
+    readonly input: ExtractInput,
+    format: string,
+  ) {
+    const { source, target } = input;
+    this.manifest = {
+      archive: { bucket: source.bucket, key: source.key, etag: source.etag, size: source.size ?? 0 },
+      format,
+      target,
+      complete: false,
+      updatedAt: new Date().toISOString(),
+      counts: { written: 0, "already-written": 0, skipped: 0, failed: 0 },
+      entries: [],
+    };
+  }
+
+  /** Counts inflated bytes against the total limit and the whole-stream ratio; returns a refusal to raise. */
+  count(bytes: number): ArchiveRefusedError | undefined {
+    const { config } = this.input;
+    this.inflated += bytes;
+    if (this.inflated > config.maxTotalBytes) {
+      return new ArchiveRefusedError(
+        "MAX_TOTAL_BYTES",
+        `the archive inflated past MAX_TOTAL_BYTES (${config.maxTotalBytes})`,
+      );
+    }
+    const compressed = this.compressedRead?.();
+    if (
+      compressed !== undefined &&
+      compressed > 0 &&
+      this.inflated > 1024 * 1024 &&
+      this.inflated / compressed > config.maxEntryRatio
+    ) {
+      return new ArchiveRefusedError(
+        "MAX_ENTRY_RATIO",
+        `the stream inflated past MAX_ENTRY_RATIO (${config.maxEntryRatio}:1)`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Adds an entry's manifest line, with what the plan decided. */
+  line(entry: PlannedEntry): ManifestEntry {
+    const line: ManifestEntry = {
+      name: entry.name,
+      key: entry.path === undefined ? null : `${this.input.target.prefix}${entry.path}`,
+      size: entry.declaredSize,
+      crc32: entry.crc32 === undefined ? null : hex(entry.crc32),
+      outcome: "skipped",
+      ...(entry.skip !== undefined && { reason: entry.skip }),
+      ...(entry.replacedByLater && { reason: "duplicate name: a later entry with the same name wins" }),
+      ...(entry.normalized.length > 0 && { reason: `name normalised: ${entry.normalized.join(", ")}` }),
+    };
+    this.manifest.entries[entry.index] = line;
+    return line;
+  }
+
+  /** Whether the object a previous attempt wrote for this entry is the same entry. */
+  #alreadyWritten(entry: PlannedEntry, existing: { size: number; metadata: Record<string, string> }): boolean {
+    if (existing.size !== entry.declaredSize) return false;
+    if (entry.crc32 !== undefined) return existing.metadata["cosfn-crc32"] === hex(entry.crc32);
+    const { etag } = this.input.source;
+    return (
+      etag !== null &&
+      existing.metadata["cosfn-source-etag"] === etag &&
+      existing.metadata["cosfn-entry"] === String(entry.index)
+    );
+  }
+
+  /**
+   * Writes one entry from its inflated bytes, unless a previous attempt wrote it or ON_CONFLICT says not to.
+   * `body` is drained when the entry is not written. Throws what should stop the archive; records the rest.
+   */
+  async write(entry: PlannedEntry, open: () => Readable): Promise<void> {
+    const line = this.manifest.entries[entry.index] as ManifestEntry;
+    const { cos, target, config, signal, functionName, source } = this.input;
+    const key = line.key as string;
+    try {
+      if (entry.encryption === "aes")
+        throw new PermanentError("AES_ENCRYPTED", `${entry.name}: AES-encrypted entries are not supported`);
+      if (entry.encryption === "zipcrypto" && !config.archivePassword) {
+        throw new PermanentError(
+          "PASSWORD_REQUIRED",
+          `${entry.name}: the entry is encrypted and ARCHIVE_PASSWORD is not set`,
+        );
+      }
+      const existing = this.#written.has(key) ? null : await cos.head(target.bucket, key);
+      if (existing) {
+        const etag = source.etag;
+        if (
+          etag &&
+          existing.metadata["cosfn-source-etag"] === etag &&
+          Number(existing.metadata["cosfn-entry"]) > entry.index
+        ) {
+          // A previous attempt wrote a later entry of this archive with the same name: that one wins.
+          line.outcome = "skipped";
+          line.reason = "duplicate name: a later entry with the same name wins";
+          return;
+        }
+        if (this.#alreadyWritten(entry, existing)) {
+          line.outcome = "already-written";
+          this.#written.add(key);
+          return;
+        }
+        if (config.onConflict === "skip") {
+          line.outcome = "skipped";
+          line.reason = "the key exists (ON_CONFLICT=skip)";
+          return;
+        }
+        if (config.onConflict === "fail") throw new PermanentError("CONFLICT", `${key} exists (ON_CONFLICT=fail)`);
+      }
+      const guard = new InflateGuard(entry, this);
+      const inflating = open();
+      inflating.on("error", (error: Error) => guard.destroy(error));
+      inflating.pipe(guard);
+      try {
+        await cos.writeObject({
+          bucket: target.bucket,
+          key,
+          body: guard,
+          contentType: lookup(key) || "application/octet-stream",
+          metadata: {
+            ...writerMetadata(functionName),
+            "cosfn-archive": encodeURIComponent(source.key),
+            ...(source.etag && { "cosfn-source-etag": source.etag }),
+            "cosfn-entry": String(entry.index),
+            ...(entry.crc32 !== undefined && { "cosfn-crc32": hex(entry.crc32) }),
+            ...(entry.modified && { "cosfn-mtime": entry.modified.toISOString() }),
+          },
+          signal,
+        });
+      } catch (error) {
+        inflating.destroy();
+        throw classify(entry, error);
+      }
+      const sizeWrong = Number.isFinite(entry.declaredSize) && guard.bytes !== entry.declaredSize;
+      if (sizeWrong || (entry.crc32 !== undefined && guard.crc.digest() !== entry.crc32)) {
+        await cos.deleteObject(target.bucket, key).catch(() => {});
+        throw new PermanentError(
+          "CORRUPT_ENTRY",
+          `${entry.name}: inflated to ${guard.bytes} bytes with CRC-32 ${hex(guard.crc.digest())}; the header says ${entry.declaredSize} and ${line.crc32}`,
+        );
+      }
+      line.outcome = "written";
+      line.size = guard.bytes;
+      line.crc32 ??= hex(guard.crc.digest());
+      this.#written.add(key);
+    } catch (error) {
+      if (error instanceof ArchiveRefusedError) {
+        this.refused ??= error;
+        line.outcome = "failed";
+        line.reason = error.message;
+        return;
+      }
+      if (signal.aborted) return;
+      if ((error as { retryable?: boolean }).retryable) {
+        this.failure ??= error;
+        return;
+      }
+      line.outcome = "failed";
+      line.reason = (error as Error).message;
+    }
+    if (Date.now() - this.#lastProgress > 5000) {
+      this.#lastProgress = Date.now();
+      this.input.log.info("progress", { entries: this.manifest.entries.length, inflatedBytes: this.inflated });
+    }
+  }
+
+  get stopped(): boolean {
+    return this.refused !== undefined || this.failure !== undefined || this.input.signal.aborted;
+  }
+
+  /** Saves the manifest, then raises what stopped the archive, or deletes the source if asked. */
+  async finish(): Promise<Manifest> {
+    const { cos, target, signal, source, config, functionName } = this.input;
+    const manifest = this.manifest;
+    manifest.entries = manifest.entries.filter(Boolean);
+    for (const line of manifest.entries) manifest.counts[line.outcome]++;
+    manifest.complete = !this.stopped;
+    manifest.updatedAt = new Date().toISOString();
+    await cos.writeObject({
+      bucket: target.bucket,
+      key: manifestKey(target.prefix),
+      body: `${JSON.stringify(manifest, null, 2)}\n`,
+      contentType: "application/json",
+      metadata: writerMetadata(functionName),
+    });
+    if (this.refused) throw this.refused;
+    if (this.failure) throw this.failure;
+    if (signal.aborted) {
+      throw new DeadlineError(
+        `${source.key}: stopped near the time limit after ${manifest.counts.written} entries; the retry continues`,
+      );
+    }
+    if (config.deleteSource && manifest.counts.failed === 0) await cos.deleteObject(source.bucket, source.key);
+    return manifest;
+  }
+}
+
 /**
- * Extracts a zip archive from COS into objects under the target prefix: plans every entry first (safe names,
- * limits on header claims), then streams each file entry to COS with the limits enforced on inflated bytes,
- * skips entries a previous attempt already wrote (same size and CRC-32), honours ON_CONFLICT, and records every
- * entry in a manifest under the target prefix. Near the deadline it stops, saves the manifest and throws a
- * retryable DeadlineError so that SCF's retry continues the job.
+ * Extracts an archive from COS into objects under the target prefix. The format comes from the content: zip
+ * through its central directory with range reads (no download), tar and tar.gz in one streamed pass, a single
+ * gzipped file as one object. Every entry is planned (safe name, limits on header claims) before it is
+ * inflated, the limits are enforced again on inflated bytes, entries a previous attempt wrote are skipped,
+ * ON_CONFLICT is honoured, and a manifest under the target prefix lists every entry. Near the deadline it
+ * stops, saves the manifest and throws a retryable DeadlineError so that SCF's retry continues the job.
  */
 export async function extractArchive(input: ExtractInput): Promise<Manifest> {
-  const { cos, source, target, config, signal, log } = input;
+  const { cos, source } = input;
   const head: Buffer[] = [];
   for await (const chunk of cos.readStream(source.bucket, source.key, { start: 0, end: SNIFF_BYTES - 1 }))
     head.push(chunk as Buffer);
   const detected = detectFormat(Buffer.concat(head));
   if ("unsupported" in detected)
     throw new PermanentError("UNSUPPORTED_FORMAT", `${source.key}: ${detected.unsupported}`);
-  if (detected.format !== "zip") {
-    throw new PermanentError(
-      "UNSUPPORTED_FORMAT",
-      `${source.key}: ${detected.format} extraction is not implemented yet (zip is)`,
-    );
-  }
+  if (detected.format === "zip") return extractZip(input);
+  if (detected.format === "tar") return extractTar(input, "tar", cos.readStream(source.bucket, source.key));
+  const counter = new ByteCounter();
+  const inflated = gunzip(cos.readStream(source.bucket, source.key), counter);
+  const { peeked, stream } = await peek(inflated, 512);
+  if (peeked.length >= 512 && isTarHeader(peeked)) return extractTar(input, "tar.gz", stream, counter);
+  return extractGzip(input, stream, counter);
+}
 
+async function extractZip(input: ExtractInput): Promise<Manifest> {
+  const { cos, source, config, target } = input;
   let zip: Awaited<ReturnType<typeof openZip>>;
   try {
     zip = await openZip(cos.rangeSource(source.bucket, source.key, source.size ?? undefined));
@@ -138,149 +352,169 @@ export async function extractArchive(input: ExtractInput): Promise<Manifest> {
     });
   }
   const plan = planEntries(zip.entries, config, target.prefix);
-  const manifest: Manifest = {
-    archive: { bucket: source.bucket, key: source.key, etag: source.etag, size: source.size ?? 0 },
-    format: "zip",
-    target,
-    complete: false,
-    updatedAt: new Date().toISOString(),
-    counts: { written: 0, "already-written": 0, skipped: 0, failed: 0 },
-    entries: plan.map((entry) => ({
-      name: entry.name,
-      key: entry.path === undefined ? null : `${target.prefix}${entry.path}`,
-      size: entry.declaredSize,
-      crc32: entry.crc32 === undefined ? null : hex(entry.crc32),
-      outcome: "skipped",
-      ...(entry.skip !== undefined && { reason: entry.skip }),
-      ...(entry.replacedByLater && { reason: "duplicate name: a later entry with the same name wins" }),
-      ...(entry.normalized.length > 0 && { reason: `name normalised: ${entry.normalized.join(", ")}` }),
-    })),
-  };
-
-  let inflated = 0;
-  let refused: unknown;
+  const run = new Extraction(input, "zip");
+  for (const entry of plan) run.line(entry);
   const work = plan.filter((entry) => entry.path !== undefined && entry.skip === undefined && !entry.replacedByLater);
   let next = 0;
-  let lastProgress = Date.now();
-  const parallelism = Math.max(1, input.parallelism ?? 4);
-
-  const extractOne = async (entry: PlannedEntry): Promise<void> => {
-    const line = manifest.entries[entry.index] as ManifestEntry;
-    const key = line.key as string;
-    if (entry.encryption === "aes")
-      throw new PermanentError("AES_ENCRYPTED", `${entry.name}: AES-encrypted entries are not supported`);
-    if (entry.encryption === "zipcrypto" && !config.archivePassword) {
-      throw new PermanentError(
-        "PASSWORD_REQUIRED",
-        `${entry.name}: the entry is encrypted and ARCHIVE_PASSWORD is not set`,
-      );
-    }
-    const existing = await cos.head(target.bucket, key);
-    if (existing) {
-      if (
-        entry.crc32 !== undefined &&
-        existing.size === entry.declaredSize &&
-        existing.metadata["cosfn-crc32"] === hex(entry.crc32)
-      ) {
-        line.outcome = "already-written";
-        return;
-      }
-      if (config.onConflict === "skip") {
-        line.outcome = "skipped";
-        line.reason = "the key exists (ON_CONFLICT=skip)";
-        return;
-      }
-      if (config.onConflict === "fail") throw new PermanentError("CONFLICT", `${key} exists (ON_CONFLICT=fail)`);
-    }
-    const guard = new InflateGuard(entry, {
-      maxEntryBytes: config.maxEntryBytes,
-      maxEntryRatio: config.maxEntryRatio,
-      totalLeft: () => config.maxTotalBytes - inflated,
-      add: (bytes) => {
-        inflated += bytes;
-      },
-    });
-    const inflating = zip.open(entry.index, entry.encryption === "zipcrypto" ? config.archivePassword : undefined);
-    inflating.on("error", (error: Error) => guard.destroy(error));
-    inflating.pipe(guard);
-    try {
-      await cos.writeObject({
-        bucket: target.bucket,
-        key,
-        body: guard,
-        contentType: lookup(key) || "application/octet-stream",
-        metadata: {
-          ...writerMetadata(input.functionName),
-          "cosfn-archive": encodeURIComponent(source.key),
-          ...(entry.crc32 !== undefined && { "cosfn-crc32": hex(entry.crc32) }),
-          ...(entry.modified && { "cosfn-mtime": entry.modified.toISOString() }),
-        },
-        signal,
-      });
-    } catch (error) {
-      inflating.destroy();
-      throw classify(entry, error);
-    }
-    if (guard.bytes !== entry.declaredSize || (entry.crc32 !== undefined && guard.crc.digest() !== entry.crc32)) {
-      await cos.deleteObject(target.bucket, key).catch(() => {});
-      throw new PermanentError(
-        "CORRUPT_ENTRY",
-        `${entry.name}: inflated to ${guard.bytes} bytes with CRC-32 ${hex(guard.crc.digest())}; the header says ${entry.declaredSize} and ${line.crc32}`,
-      );
-    }
-    line.outcome = "written";
-  };
-
   const worker = async () => {
-    while (next < work.length && !refused) {
-      if (signal.aborted) return;
+    while (next < work.length && !run.stopped) {
       const entry = work[next++] as PlannedEntry;
-      const line = manifest.entries[entry.index] as ManifestEntry;
-      try {
-        await extractOne(entry);
-      } catch (error) {
-        if (error instanceof ArchiveRefusedError) {
-          refused = error;
-          line.outcome = "failed";
-          line.reason = error.message;
-          return;
-        }
-        if (signal.aborted) return;
-        if ((error as { retryable?: boolean }).retryable) throw error;
-        line.outcome = "failed";
-        line.reason = (error as Error).message;
-      }
-      if (Date.now() - lastProgress > 5000) {
-        lastProgress = Date.now();
-        log.info("progress", { entries: next, of: work.length, inflatedBytes: inflated });
-      }
+      await run.write(entry, () =>
+        zip.open(entry.index, entry.encryption === "zipcrypto" ? config.archivePassword : undefined),
+      );
     }
   };
-  let failure: unknown;
   await Promise.all(
-    Array.from({ length: Math.min(parallelism, Math.max(1, work.length)) }, () =>
-      worker().catch((e) => (failure ??= e)),
-    ),
+    Array.from({ length: Math.min(Math.max(1, input.parallelism ?? 4), Math.max(1, work.length)) }, worker),
   );
+  return run.finish();
+}
 
-  for (const line of manifest.entries) manifest.counts[line.outcome]++;
-  manifest.complete = !signal.aborted && !failure && !refused;
-  manifest.updatedAt = new Date().toISOString();
-  await cos.writeObject({
-    bucket: target.bucket,
-    key: manifestKey(target.prefix),
-    body: `${JSON.stringify(manifest, null, 2)}\n`,
-    contentType: "application/json",
-    metadata: writerMetadata(input.functionName),
-  });
-  if (refused) throw refused;
-  if (failure) throw failure;
-  if (signal.aborted)
-    throw new DeadlineError(
-      `${source.key}: stopped near the time limit after ${manifest.counts.written} entries; the retry continues`,
-    );
-  if (config.deleteSource && manifest.counts.failed === 0) await cos.deleteObject(source.bucket, source.key);
-  return manifest;
+async function extractTar(
+  input: ExtractInput,
+  format: "tar" | "tar.gz",
+  stream: Readable,
+  counter?: ByteCounter,
+): Promise<Manifest> {
+  const { config, target, source } = input;
+  const run = new Extraction(input, format);
+  if (counter) run.compressedRead = () => counter.bytes;
+  const pending = new Set<Promise<void>>();
+  const limit = Math.max(1, input.parallelism ?? 4) * 2;
+  let files = 0;
+  let declared = 0;
+  const lastByPath = new Map<string, ManifestEntry>();
+  try {
+    for await (const { entry, body } of readTar(stream)) {
+      if (run.stopped) {
+        body.resume();
+        break;
+      }
+      if (entry.kind === "file") {
+        files++;
+        declared += entry.declaredSize;
+        if (files > config.maxEntries)
+          run.refused = new ArchiveRefusedError(
+            "MAX_ENTRIES",
+            `the archive has more than MAX_ENTRIES (${config.maxEntries}) file entries`,
+          );
+        else if (entry.declaredSize > config.maxEntryBytes) {
+          run.refused = new ArchiveRefusedError(
+            "MAX_ENTRY_BYTES",
+            `entry ${entry.index} declares ${entry.declaredSize} bytes; MAX_ENTRY_BYTES is ${config.maxEntryBytes}`,
+          );
+        } else if (declared > config.maxTotalBytes) {
+          run.refused = new ArchiveRefusedError(
+            "MAX_TOTAL_BYTES",
+            `the entries declare more than MAX_TOTAL_BYTES (${config.maxTotalBytes})`,
+          );
+        }
+        if (run.refused) {
+          body.resume();
+          break;
+        }
+      }
+      const [planned] = planEntries(
+        [{ ...entry, index: 0 }],
+        { ...config, maxEntries: Number.MAX_SAFE_INTEGER },
+        target.prefix,
+      );
+      const plannedEntry = { ...(planned as PlannedEntry), index: entry.index };
+      const line = run.line(plannedEntry);
+      if (plannedEntry.path === undefined || plannedEntry.skip !== undefined) {
+        body.resume();
+        continue;
+      }
+      const earlier = lastByPath.get(plannedEntry.path);
+      if (earlier) {
+        // The earlier entry's upload finishes first, so that the later one wins.
+        await Promise.allSettled(pending);
+        earlier.reason = "duplicate name: a later entry with the same name wins";
+        if (earlier.outcome === "written") earlier.outcome = "skipped";
+      }
+      lastByPath.set(plannedEntry.path, line);
+      if (plannedEntry.declaredSize <= SMALL_ENTRY) {
+        // Small entries are read whole, so that their uploads overlap with reading the next ones.
+        const chunks: Buffer[] = [];
+        for await (const chunk of body) chunks.push(chunk as Buffer);
+        const bytes = Buffer.concat(chunks);
+        const upload = run.write(plannedEntry, () => Readable.from([bytes])).finally(() => pending.delete(upload));
+        pending.add(upload);
+        while (pending.size >= limit) await Promise.race(pending);
+      } else {
+        await run.write(plannedEntry, () => body);
+      }
+    }
+  } catch (error) {
+    if (error instanceof ArchiveRefusedError) run.refused ??= error;
+    else if ((error as { retryable?: boolean }).retryable || input.signal.aborted) run.failure ??= error;
+    else {
+      await Promise.allSettled(pending);
+      throw new PermanentError(
+        "CORRUPT_ARCHIVE",
+        `${source.key}: the ${format} stream is corrupt or truncated (${(error as Error).message})`,
+        { cause: error },
+      );
+    }
+  }
+  await Promise.allSettled(pending);
+  return run.finish();
+}
+
+async function extractGzip(input: ExtractInput, stream: Readable, counter: ByteCounter): Promise<Manifest> {
+  const { source, config, target } = input;
+  const run = new Extraction(input, "gzip");
+  run.compressedRead = () => counter.bytes;
+  const file = source.key.slice(source.key.lastIndexOf("/") + 1);
+  const name = file.replace(/\.gz$/i, "") || file;
+  const entry: ArchiveEntry = {
+    index: 0,
+    nameBytes: Buffer.from(name),
+    utf8Flag: true,
+    kind: "file",
+    declaredSize: Number.POSITIVE_INFINITY,
+    compressedSize: 0,
+    encryption: "none",
+    modified: undefined,
+    crc32: undefined,
+  };
+  const [planned] = planEntries([{ ...entry, declaredSize: 0 }], config, target.prefix);
+  const plannedEntry = { ...(planned as PlannedEntry), declaredSize: Number.POSITIVE_INFINITY };
+  run.line(plannedEntry);
+  if (plannedEntry.path !== undefined && plannedEntry.skip === undefined) {
+    await run.write(plannedEntry, () => stream);
+  }
+  return run.finish();
+}
+
+/** Reads the first `size` bytes of a stream and gives back a stream that still yields all of them. */
+async function peek(stream: Readable, size: number): Promise<{ peeked: Buffer; stream: Readable }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const iterator = stream[Symbol.asyncIterator]();
+  let done = false;
+  while (total < size) {
+    const next = await iterator.next().catch((error: Error) => {
+      throw new PermanentError("CORRUPT_ARCHIVE", `the gzip stream is corrupt (${error.message})`, { cause: error });
+    });
+    if (next.done) {
+      done = true;
+      break;
+    }
+    chunks.push(next.value as Buffer);
+    total += (next.value as Buffer).length;
+  }
+  const peeked = Buffer.concat(chunks);
+  async function* replay() {
+    yield peeked;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value as Buffer;
+    }
+  }
+  return { peeked, stream: Readable.from(replay()) };
 }
 
 /** Maps what inflating an entry threw to an error that says which entry and whether a retry helps. */

@@ -1,5 +1,5 @@
 import { createCosClient } from "@cosfn/cos";
-import { createHandler } from "@cosfn/runtime";
+import { createHandler, PermanentError } from "@cosfn/runtime";
 import { type Config, loadConfig } from "./config.ts";
 import { extractArchive } from "./extract.ts";
 import { constantPrefix, targetPrefixFor } from "./target-prefix.ts";
@@ -30,6 +30,14 @@ export const main_handler = createHandler<Config>({
       signal,
       log,
     });
+    const failed = manifest.entries.filter((entry) => entry.outcome === "failed");
+    if (failed.length > 0) {
+      // The rest of the archive is extracted; a retry would fail these entries the same way.
+      throw new PermanentError(
+        "ENTRIES_FAILED",
+        `${failed.length} of ${manifest.entries.length} entries failed (see ${prefix}.cosfn-manifest.json); first: ${failed[0]?.name}: ${failed[0]?.reason}`,
+      );
+    }
     return { detail: { prefix, ...manifest.counts } };
   },
 });
