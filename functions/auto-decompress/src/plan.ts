@@ -87,7 +87,6 @@ export function planEntries(entries: ArchiveEntry[], config: Config, targetPrefi
     if (entry.kind !== "file") return { ...base, skip: `${entry.kind} entries are never extracted` };
     const pattern = config.skipPatterns.find((p) => name.includes(p));
     if (pattern) return { ...base, skip: `matches SKIP_PATTERNS (${pattern})` };
-    if (entry.encryption === "aes") return { ...base, skip: undefined };
     const safe = safeEntryPath(name, targetPrefix);
     if (!safe.ok) return { ...base, skip: `unsafe name: ${safe.reason}` };
     return { ...base, path: safe.path, skip: undefined, normalized: safe.normalized };

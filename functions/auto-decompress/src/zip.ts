@@ -24,6 +24,24 @@ export interface OpenZip {
   open(index: number, password: string | undefined): Readable;
 }
 
+/** The longest tail an end-of-central-directory record with its comment can take: 22 + 65535 bytes. */
+const MAX_TAIL = 65557;
+
+/** How many bytes from the end the end-of-central-directory record starts, found by one range read of the tail. */
+async function endOfCentralDirectoryTail(source: RangeSource): Promise<number> {
+  const size = await source.size();
+  const tailLength = Math.min(size, MAX_TAIL);
+  const chunks: Buffer[] = [];
+  for await (const chunk of source.stream(size - tailLength, tailLength)) chunks.push(chunk as Buffer);
+  const tail = Buffer.concat(chunks);
+  for (let at = tail.length - 22; at >= 0; at--) {
+    if (tail.readUInt32LE(at) === 0x06054b50 && at + 22 + tail.readUInt16LE(at + 20) === tail.length)
+      return tail.length - at;
+  }
+  // No record whose comment fits: let unzipper look, and fail, with its own message.
+  return tailLength;
+}
+
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFCHR = 0o020000;
@@ -40,7 +58,10 @@ export async function openZip(source: RangeSource): Promise<OpenZip> {
     source: RangeSource,
     options: { tailSize: number },
   ) => Promise<{ files: unknown[] }>;
-  const directory = await open(source, { tailSize: 65557 });
+  // unzipper takes the first end-of-central-directory signature in the tail it reads; a stored zip near the
+  // end of the archive carries one too. The real record is the last one whose comment length fits: the tail
+  // given to unzipper starts exactly there.
+  const directory = await open(source, { tailSize: await endOfCentralDirectoryTail(source) });
   const files = directory.files as unknown as ZipFile[];
   const entries = files.map((file, index): ArchiveEntry => {
     const mode = (file.externalFileAttributes >>> 16) & S_IFMT;

@@ -1,0 +1,209 @@
+import { readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { createCosClient } from "@cosfn/cos";
+import { cosEvent } from "@cosfn/events";
+import { EnvReader, Logger } from "@cosfn/runtime";
+import { scfContext, startTestCloud, type TestCloud } from "@cosfn/testing";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import { extractArchive, type Manifest } from "../src/extract.ts";
+import { main_handler } from "../src/index.ts";
+
+const corpus = fileURLToPath(new URL("../../../test-fixtures/archives/", import.meta.url));
+const BUCKET = "examplebucket-1250000000";
+let test: TestCloud;
+beforeAll(async () => {
+  test = await startTestCloud({ buckets: [BUCKET] });
+  vi.stubEnv("COSFN_LOG_LEVEL", "error");
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await test.close();
+});
+
+const attributes = {
+  contentType: "application/octet-stream",
+  headers: {},
+  meta: {},
+  storageClass: "STANDARD",
+  tags: [],
+};
+const allKeys = () => test.cloud.store.list(BUCKET).objects.map((o) => o.key);
+async function stored(key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of test.cloud.store.read(BUCKET, key).stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Uploads a corpus archive, extracts it, and returns the outcome and every key it added to the bucket. */
+async function run(
+  file: string,
+  env: Record<string, string> = {},
+): Promise<{
+  manifest?: Manifest;
+  error?: { code?: string; limit?: string; message: string };
+  added: Record<string, string>;
+}> {
+  const key = `in/${file}`;
+  await test.cloud.store.put(BUCKET, key, Readable.from([readFileSync(`${corpus}${file}`)]), attributes);
+  const before = new Set(allKeys());
+  const info = test.cloud.store.head(BUCKET, key);
+  let manifest: Manifest | undefined;
+  let error: { code?: string; message: string } | undefined;
+  try {
+    manifest = await extractArchive({
+      cos: createCosClient({ region: "ap-guangzhou" }),
+      source: { bucket: BUCKET, key, size: info?.size ?? null, etag: info?.etag ?? null },
+      target: { bucket: BUCKET, prefix: `out/${file}/run-${++runs}/` },
+      config: loadConfig(new EnvReader(env)),
+      functionName: "auto-decompress",
+      signal: new AbortController().signal,
+      log: new Logger({}, "error"),
+    });
+  } catch (e) {
+    error = e as { code?: string; message: string };
+  }
+  const added: Record<string, string> = {};
+  for (const k of allKeys())
+    if (!before.has(k) && !k.endsWith(".cosfn-manifest.json"))
+      added[k.replace(/^out\/[^/]+\/[^/]*\//, "")] = await stored(k);
+  return { ...(manifest && { manifest }), ...(error && { error }), added };
+}
+
+let runs = 0;
+const reason = (manifest: Manifest | undefined, name: string) => manifest?.entries.find((e) => e.name === name);
+
+describe("the archive corpus: exactly the right objects, nothing else", () => {
+  it.each([
+    ["zip64.zip", { "big-header.txt": "zip64 sizes" }],
+    ["data-descriptor.zip", { "streamed-1.txt": "written by a streaming zipper", "streamed-2.txt": "second" }],
+    ["long-comment.zip", { "c.txt": "with a comment" }],
+    ["gbk-names.zip", { "测试/文件.txt": "gbk", "报告.doc": "report" }],
+    ["duplicates.zip", { "same.txt": "second" }],
+    ["empty.zip", {}],
+    ["directories-only.zip", {}],
+    ["zero-byte.zip", { "empty-1.txt": "", "sub/empty-2.bin": "" }],
+    ["macos.zip", { "photo.jpg": "jpeg bytes" }],
+    ["symlink.zip", { "real.txt": "real" }],
+    ["traversal.zip", { "win/style/path.txt": "normalised", "a/b/c.txt": "normalised", "safe.txt": "safe" }],
+    ["long-names.tar", { [`${"long-directory-name/".repeat(8)}final-file-name.txt`]: "long", "dir/file.txt": "file" }],
+    ["traversal.tar", { "fine.txt": "fine" }],
+    ["sample.tgz", { "x/y.txt": "y", "z.txt": "z" }],
+    ["single.txt.gz", { "single.txt": "a single gzipped file\n" }],
+  ])("%s", async (file, expected) => {
+    const { manifest, error, added } = await run(file);
+    expect(error).toBeUndefined();
+    expect(added).toEqual(expected);
+    expect(manifest?.complete).toBe(true);
+  });
+
+  it("reads Big5 names with FILENAME_ENCODING=big5", async () => {
+    expect((await run("big5-names.zip", { FILENAME_ENCODING: "big5" })).added).toEqual({ "測試.txt": "big5" });
+  });
+
+  it("reports why each unsafe or special entry was skipped", async () => {
+    const { manifest } = await run("traversal.zip", { ON_CONFLICT: "overwrite" });
+    expect(reason(manifest, "../evil.txt")?.reason).toBe("unsafe name: parent-directory (..) segment");
+    expect(reason(manifest, "/abs/evil.txt")?.reason).toBe("unsafe name: absolute path");
+    expect(reason(manifest, "C:\\Windows\\evil.dll")?.reason).toBe("unsafe name: absolute Windows path (drive letter)");
+    expect(reason(manifest, "bad\u0001name.txt")?.reason).toBe("unsafe name: control character in the name");
+    expect(reason(manifest, "win\\style\\path.txt")).toMatchObject({
+      outcome: "written",
+      reason: "name normalised: backslashes read as /",
+    });
+    const dup = await run("duplicates.zip", { ON_CONFLICT: "overwrite" });
+    expect(dup.manifest?.entries[0]).toMatchObject({
+      outcome: "skipped",
+      reason: "duplicate name: a later entry with the same name wins",
+    });
+  });
+
+  it("extracts nested archives as files, never recursively", async () => {
+    const { added } = await run("nested.zip");
+    expect(Object.keys(added).sort()).toEqual(["inner.tar.gz", "inner.zip"]);
+    expect(added["inner.zip"]?.length).toBeGreaterThan(0);
+  });
+
+  it("decrypts ZipCrypto with ARCHIVE_PASSWORD, and fails the entry without it or with a wrong one", async () => {
+    expect((await run("zipcrypto.zip", { ARCHIVE_PASSWORD: "cosfn-pass" })).added).toEqual({
+      "secret.txt": "the secret",
+    });
+    const none = await run("zipcrypto.zip");
+    expect(none.added).toEqual({});
+    expect(reason(none.manifest, "secret.txt")).toMatchObject({
+      outcome: "failed",
+      reason: "secret.txt: the entry is encrypted and ARCHIVE_PASSWORD is not set",
+    });
+    const wrong = await run("zipcrypto.zip", { ARCHIVE_PASSWORD: "wrong" });
+    expect(wrong.added).toEqual({});
+    expect(reason(wrong.manifest, "secret.txt")?.outcome).toBe("failed");
+  });
+
+  it("fails AES entries, naming them, and extracts the rest", async () => {
+    const { manifest, added } = await run("aes.zip");
+    expect(added).toEqual({ "plain.txt": "plain" });
+    expect(reason(manifest, "aes.txt")).toMatchObject({
+      outcome: "failed",
+      reason: "aes.txt: AES-encrypted entries are not supported",
+    });
+  });
+
+  it("cuts off an entry that inflates past its declared size, writing nothing of it", async () => {
+    const { manifest, added } = await run("lying-size.zip");
+    expect(added).toEqual({ "honest.txt": "honest" });
+    expect(reason(manifest, "liar.bin")?.reason).toContain("inflates past the 1024 bytes its header declares");
+  });
+
+  it.each([
+    ["bomb-ratio.zip", {}, "MAX_ENTRY_RATIO"],
+    ["bomb-count.zip", { MAX_ENTRIES: "100" }, "MAX_ENTRIES"],
+    ["bomb-size.zip", { MAX_ENTRY_BYTES: "1MB" }, "MAX_ENTRY_BYTES"],
+    ["bomb-count.zip", { MAX_TOTAL_BYTES: "500" }, "MAX_TOTAL_BYTES"],
+  ])("refuses %s (%j) with the limit it hit, writing nothing", async (file, env, limit) => {
+    const { error, added } = await run(file, env);
+    expect(error).toMatchObject({ code: "ARCHIVE_REFUSED", limit });
+    expect(added).toEqual({});
+  });
+
+  it.each([
+    ["truncated.zip", "CORRUPT_ARCHIVE"],
+    ["not-an-archive.zip", "UNSUPPORTED_FORMAT"],
+  ])("gives %s a permanent failure (%s)", async (file, code) => {
+    const { error, added } = await run(file);
+    expect(error).toMatchObject({ code });
+    expect((error as { retryable?: boolean }).retryable).toBe(false);
+    expect(added).toEqual({});
+  });
+});
+
+describe("the loop guard", () => {
+  it("never extracts what it extracted, even with the target in the source bucket and a trigger on the whole bucket", async () => {
+    const invocations: string[] = [];
+    test.cloud.triggers.add({
+      bucket: BUCKET,
+      events: ["cos:ObjectCreated:*"],
+      functionName: "auto-decompress",
+      handler: async (event, context) => {
+        const summary = await main_handler(event, { ...context, time_limit_in_ms: 60_000 });
+        invocations.push(`${summary.records[0]?.key}: ${summary.records[0]?.outcome}`);
+        return summary;
+      },
+    });
+    const cos = createCosClient({ region: "ap-guangzhou" });
+    await cos.writeObject({ bucket: BUCKET, key: "drop/nested.zip", body: readFileSync(`${corpus}nested.zip`) });
+    await test.cloud.triggers.idle();
+    expect(test.cloud.store.head(BUCKET, "extracted/drop/nested/inner.zip")).toBeDefined();
+    expect(test.cloud.store.list(BUCKET, { prefix: "extracted/drop/nested/inner/" }).objects).toEqual([]);
+    expect(invocations.filter((i) => i.startsWith("drop/nested.zip"))).toEqual(["drop/nested.zip: done"]);
+    expect(invocations.filter((i) => i.startsWith("extracted/")).every((i) => i.endsWith(": skipped"))).toBe(true);
+    test.cloud.triggers.clear();
+    const direct = cosEvent({
+      eventName: "cos:ObjectCreated:Put",
+      bucket: BUCKET,
+      region: "ap-guangzhou",
+      key: "extracted/drop/nested/inner.zip",
+    });
+    expect(await main_handler(direct, scfContext())).toMatchObject({ skipped: 1 });
+  });
+});
