@@ -92,7 +92,7 @@ export function writeZip(entries: ZipEntryInput[], options: { comment?: string; 
     const data = Buffer.from(entry.data ?? new Uint8Array(0));
     const method = entry.aes ? 99 : (entry.method ?? 8);
     const crc = crc32(data);
-    let body = method === 8 || (entry.aes && (entry.method ?? 8) === 8) ? deflateRawSync(data) : data;
+    let body: Buffer = method === 8 || (entry.aes && (entry.method ?? 8) === 8) ? deflateRawSync(data) : data;
     const { time, day } = dosTime(entry.modified ?? new Date("2026-01-02T03:04:06Z"));
     if (entry.password) body = zipCrypto(entry.password, body, entry.dataDescriptor ? (time >> 8) & 0xff : crc >>> 24);
     let flags = 0;

@@ -21,9 +21,12 @@ export const main_handler = createHandler<Config>({
   processRecord: async (record, { config, signal, log, context }) => {
     const cos = createCosClient({ region: record.region || context.tencentcloud_region });
     const prefix = targetPrefixFor(record.key, config.targetPrefix);
+    // The archive as it is now: the event's size may be stale if the key was written again since.
+    const archive = await cos.head(record.bucket, record.key);
+    if (!archive) return { skipped: "the archive no longer exists" };
     const manifest = await extractArchive({
       cos,
-      source: { bucket: record.bucket, key: record.key, size: record.size, etag: record.etag },
+      source: { bucket: record.bucket, key: record.key, size: archive.size, etag: archive.etag },
       target: { bucket: config.targetBucket ?? record.bucket, prefix },
       config,
       functionName: FUNCTION_NAME,

@@ -1,5 +1,5 @@
 import { tmpdir } from "node:os";
-import { PassThrough, type Readable, Transform } from "node:stream";
+import { PassThrough, Readable, Transform } from "node:stream";
 import COS from "cos-nodejs-sdk-v5";
 import { CosConfigError, CosRequestError, CosTagLimitError, toCosRequestError } from "./errors.ts";
 import { type WriteObjectInput, type WriteObjectResult, writeObject } from "./writer.ts";
@@ -138,11 +138,46 @@ export class CosClient {
   }
 
   /**
-   * The object's bytes as a stream, optionally only `start` to `end` (inclusive). A failure (COS's error, a
-   * reset, a body shorter than announced) destroys the stream with a CosRequestError; COS's error XML never
-   * reaches the reader as data.
+   * The object's bytes as a stream, optionally only `start` to `end` (inclusive). A retryable failure (a
+   * reset, a 5xx, a body shorter than announced) is retried up to `attempts` times in all, continuing from the
+   * first byte not yet delivered, so the reader sees each byte once. Other failures, or the last one, destroy
+   * the stream with a CosRequestError; COS's error XML never reaches the reader as data.
    */
-  readStream(bucket: string, key: string, range?: { start: number; end?: number }): Readable {
+  readStream(
+    bucket: string,
+    key: string,
+    range?: { start: number; end?: number },
+    options: { attempts?: number } = {},
+  ): Readable {
+    const attempts = Math.max(1, options.attempts ?? 4);
+    const start = range?.start ?? 0;
+    const end = range?.end;
+    const once = (from: number) =>
+      this.#readOnce(
+        bucket,
+        key,
+        from === 0 && end === undefined ? undefined : { start: from, ...(end !== undefined && { end }) },
+      );
+    async function* bytes(): AsyncGenerator<Buffer> {
+      let delivered = 0;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          for await (const chunk of once(start + delivered)) {
+            delivered += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+          return;
+        } catch (error) {
+          const retryable = (error as { retryable?: boolean }).retryable === true;
+          if (!retryable || attempt >= attempts) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+        }
+      }
+    }
+    return Readable.from(bytes(), { objectMode: false });
+  }
+
+  #readOnce(bucket: string, key: string, range?: { start: number; end?: number }): Readable {
     const context = { operation: "get", bucket, key };
     const out = new PassThrough();
     let statusCode = 0;

