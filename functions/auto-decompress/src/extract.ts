@@ -39,6 +39,18 @@ export interface ExtractInput {
   log: Logger;
   /** Entries written at once. Default 4. */
   parallelism?: number;
+  /** Bytes per part of an entry's multipart upload, and parts in flight per entry. */
+  partSize?: number;
+  partsInFlight?: number;
+}
+
+/**
+ * How many entries to write at once within a memory budget: each entry holds up to `partSize * (partsInFlight
+ * + 1)` bytes of parts, and 96 MB are left for Node, the SDKs and the archive's directory.
+ */
+export function parallelismFor(memoryMb: number, partSize = 8 * 1024 * 1024, partsInFlight = 2): number {
+  const perEntry = (partSize * (partsInFlight + 1)) / (1024 * 1024);
+  return Math.max(1, Math.min(8, Math.floor((memoryMb - 96) / perEntry)));
 }
 
 /** The manifest's key: beside the entries, under the target prefix. */
@@ -237,6 +249,8 @@ class Extraction {
           key,
           body: guard,
           contentType: lookup(key) || "application/octet-stream",
+          partSize: this.input.partSize ?? 8 * 1024 * 1024,
+          parallelism: this.input.partsInFlight ?? 2,
           metadata: {
             ...writerMetadata(functionName),
             "cosfn-archive": encodeURIComponent(source.key),

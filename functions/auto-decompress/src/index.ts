@@ -1,7 +1,7 @@
 import { createCosClient } from "@cosfn/cos";
 import { createHandler, PermanentError } from "@cosfn/runtime";
 import { type Config, loadConfig } from "./config.ts";
-import { extractArchive } from "./extract.ts";
+import { extractArchive, parallelismFor } from "./extract.ts";
 import { constantPrefix, targetPrefixFor } from "./target-prefix.ts";
 
 export const FUNCTION_NAME = "auto-decompress";
@@ -32,6 +32,8 @@ export const main_handler = createHandler<Config>({
       functionName: FUNCTION_NAME,
       signal,
       log,
+      // Entries in flight, within the function's memory (128 MB: 1; 512 MB: 8).
+      parallelism: parallelismFor(context.memory_limit_in_mb),
     });
     const failed = manifest.entries.filter((entry) => entry.outcome === "failed");
     if (failed.length > 0) {

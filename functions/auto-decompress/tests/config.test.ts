@@ -1,6 +1,7 @@
 import { EnvReader } from "@cosfn/runtime";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
+import { parallelismFor } from "../src/extract.ts";
 import { constantPrefix, targetPrefixFor } from "../src/target-prefix.ts";
 
 describe("loadConfig", () => {
@@ -81,5 +82,17 @@ describe("targetPrefixFor", () => {
     expect(constantPrefix("extracted/{dir}{name}/")).toBe("extracted/");
     expect(constantPrefix("{dir}{name}/")).toBe("");
     expect(constantPrefix("fixed/")).toBe("fixed/");
+  });
+});
+
+describe("parallelismFor", () => {
+  it.each([
+    [64, 1],
+    [128, 1],
+    [256, 6],
+    [512, 8],
+    [3072, 8],
+  ])("writes %d MB worth of entries %d at a time", (memory, entries) => {
+    expect(parallelismFor(memory)).toBe(entries);
   });
 });
