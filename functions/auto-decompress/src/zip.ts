@@ -27,19 +27,26 @@ export interface OpenZip {
 /** The longest tail an end-of-central-directory record with its comment can take: 22 + 65535 bytes. */
 const MAX_TAIL = 65557;
 
-/** How many bytes from the end the end-of-central-directory record starts, found by one range read of the tail. */
+/**
+ * How many bytes from the end the end-of-central-directory record starts: a range read of the last KiB finds
+ * it in most archives; one with a long comment takes a second read of the longest possible tail.
+ */
 async function endOfCentralDirectoryTail(source: RangeSource): Promise<number> {
   const size = await source.size();
-  const tailLength = Math.min(size, MAX_TAIL);
-  const chunks: Buffer[] = [];
-  for await (const chunk of source.stream(size - tailLength, tailLength)) chunks.push(chunk as Buffer);
-  const tail = Buffer.concat(chunks);
-  for (let at = tail.length - 22; at >= 0; at--) {
-    if (tail.readUInt32LE(at) === 0x06054b50 && at + 22 + tail.readUInt16LE(at + 20) === tail.length)
-      return tail.length - at;
+  for (const want of [1024, MAX_TAIL]) {
+    const tailLength = Math.min(size, want);
+    const chunks: Buffer[] = [];
+    for await (const chunk of source.stream(size - tailLength, tailLength)) chunks.push(chunk as Buffer);
+    const tail = Buffer.concat(chunks);
+    for (let at = tail.length - 22; at >= 0; at--) {
+      if (tail.readUInt32LE(at) === 0x06054b50 && at + 22 + tail.readUInt16LE(at + 20) === tail.length) {
+        return tail.length - at;
+      }
+    }
+    if (tailLength === size) break;
   }
   // No record whose comment fits: let unzipper look, and fail, with its own message.
-  return tailLength;
+  return Math.min(size, MAX_TAIL);
 }
 
 const S_IFMT = 0o170000;

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createCosClient } from "@cosfn/cos";
@@ -6,9 +8,12 @@ import { cosEvent } from "@cosfn/events";
 import { EnvReader, Logger } from "@cosfn/runtime";
 import { scfContext, startTestCloud, type TestCloud } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { writeZip } from "../scripts/zip-writer.ts";
 import { loadConfig } from "../src/config.ts";
 import { extractArchive, type Manifest } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "cosfn-corpus-extra-"));
 
 const corpus = fileURLToPath(new URL("../../../test-fixtures/archives/", import.meta.url));
 const BUCKET = "examplebucket-1250000000";
@@ -40,13 +45,14 @@ async function stored(key: string): Promise<string> {
 async function run(
   file: string,
   env: Record<string, string> = {},
+  from = corpus,
 ): Promise<{
   manifest?: Manifest;
   error?: { code?: string; limit?: string; message: string };
   added: Record<string, string>;
 }> {
   const key = `in/${file}`;
-  await test.cloud.store.put(BUCKET, key, Readable.from([readFileSync(`${corpus}${file}`)]), attributes);
+  await test.cloud.store.put(BUCKET, key, Readable.from([readFileSync(join(from, file))]), attributes);
   const before = new Set(allKeys());
   const info = test.cloud.store.head(BUCKET, key);
   let manifest: Manifest | undefined;
@@ -96,6 +102,14 @@ describe("the archive corpus: exactly the right objects, nothing else", () => {
     expect(error).toBeUndefined();
     expect(added).toEqual(expected);
     expect(manifest?.complete).toBe(true);
+  });
+
+  it("finds the directory behind an archive comment of several KiB (a second, longer tail read)", async () => {
+    writeFileSync(
+      join(scratch, "comment-4k.zip"),
+      writeZip([{ name: "x.txt", data: Buffer.from("x") }], { comment: "c".repeat(4000) }),
+    );
+    expect((await run("comment-4k.zip", {}, scratch)).added).toEqual({ "x.txt": "x" });
   });
 
   it("reads Big5 names with FILENAME_ENCODING=big5", async () => {

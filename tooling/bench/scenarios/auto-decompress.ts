@@ -1,0 +1,198 @@
+// Benchmark: auto-decompress against the issue's goals, each extraction in a fresh "function" process
+// against the local cloud in another:
+//   - one 1 GiB entry: throughput (uncompressed bytes/s) against `unzip` extracting the same zip to local disk;
+//   - peak memory of the function process for a 1 GiB and a 4 GiB archive;
+//   - 20,000 entries of 1-64 KiB: entries per second;
+//   - bytes read from COS to extract one small entry from a 2 GiB zip.
+// Needs the `zip` and `unzip` commands. Run by `cosfn bench`:  npm run bench -- auto-decompress --big 1GiB
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createCosClient } from "@cosfn/cos";
+import { type Metric, report } from "../src/metrics.ts";
+
+const { values } = parseArgs({
+  options: {
+    big: { type: "string", default: "1GiB" },
+    huge: { type: "string", default: "4GiB" },
+    entries: { type: "string", default: "20000" },
+    memory: { type: "string", default: "512" },
+  },
+});
+const units: Record<string, number> = { MiB: 1024 ** 2, GiB: 1024 ** 3 };
+const size = (text: string) => Number(/^\d+/.exec(text)?.[0]) * (units[/[MG]iB$/.exec(text)?.[0] ?? "MiB"] as number);
+for (const tool of ["zip", "unzip"]) {
+  if (spawnSync(tool, ["-v"]).status !== 0) throw new Error(`the ${tool} command is needed for this benchmark`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "cosfn-bench-unzip-"));
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const tsx = ["--import", "tsx"];
+const BUCKET = "bench-1250000000";
+
+/** A file of pseudo-random text (compresses about 2:1, like logs), written in 1 MiB blocks. */
+async function dataFile(path: string, bytes: number): Promise<void> {
+  let seed = 7;
+  const block = Buffer.alloc(1024 * 1024);
+  let left = bytes;
+  await pipeline(
+    Readable.from(
+      (function* () {
+        while (left > 0) {
+          for (let i = 0; i < block.length; i++) {
+            seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+            block[i] = 97 + ((seed >>> 16) % 16);
+          }
+          const n = Math.min(left, block.length);
+          left -= n;
+          yield Buffer.from(block.subarray(0, n));
+        }
+      })(),
+    ),
+    createWriteStream(path),
+  );
+}
+
+const server = spawn(process.execPath, [...tsx, here("local-cloud-server.ts")], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const ready = await new Promise<{ endpoint: string; credentials: { secretId: string; secretKey: string } }>(
+  (resolve) => {
+    server.stdout.once("data", (line: Buffer) => resolve(JSON.parse(line.toString())));
+  },
+);
+const cos = createCosClient({ region: "ap-guangzhou", credentials: ready.credentials, endpoint: ready.endpoint });
+
+function extractInProcess(
+  key: string,
+  prefix: string,
+  env: Record<string, string> = {},
+): { ms: number; written: number; inflated: number; bytesRead: number; peakRss: number } {
+  const args = [
+    ready.endpoint,
+    ready.credentials.secretId,
+    ready.credentials.secretKey,
+    BUCKET,
+    key,
+    prefix,
+    values.memory as string,
+    JSON.stringify(env),
+  ];
+  const run = spawnSync(process.execPath, [...tsx, here("auto-decompress-run.ts"), ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`extraction of ${key} failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split("\n").at(-1) as string);
+}
+
+async function uploadZip(name: string, zipPath: string): Promise<void> {
+  await cos.writeObject({ bucket: BUCKET, key: name, body: createReadStream(zipPath), partSize: 16 * 1024 * 1024 });
+}
+
+const metrics: Metric[] = [];
+const notes: string[] = [];
+try {
+  // 1. One big entry, against unzip to local disk.
+  const big = size(values.big);
+  process.stderr.write(`making a zip with one ${values.big} entry...\n`);
+  await dataFile(join(dir, "big.dat"), big);
+  execFileSync("zip", ["-1", "-j", "-q", join(dir, "big.zip"), join(dir, "big.dat")]);
+  rmSync(join(dir, "big.dat"));
+  const started = performance.now();
+  execFileSync("unzip", ["-o", "-q", join(dir, "big.zip"), "-d", join(dir, "unzipped")]);
+  const unzipMs = performance.now() - started;
+  rmSync(join(dir, "unzipped"), { recursive: true, force: true });
+  await uploadZip("big.zip", join(dir, "big.zip"));
+  const one = extractInProcess("big.zip", "out/big/");
+  metrics.push(
+    {
+      label: "unzip to disk, 1 entry",
+      unit: "MiB/s",
+      values: [big / 1024 ** 2 / (unzipMs / 1000)],
+      higherIsBetter: true,
+    },
+    {
+      label: "auto-decompress, 1 entry",
+      unit: "MiB/s",
+      values: [one.inflated / 1024 ** 2 / (one.ms / 1000)],
+      baseline: "unzip to disk, 1 entry",
+      higherIsBetter: true,
+    },
+    { label: `function peak RSS, ${values.big} archive`, unit: "bytes", values: [one.peakRss] },
+  );
+  notes.push(
+    `goal: at least 0.7x unzip for one ${values.big} entry; zip -1 of pseudo-random text (${(statSync(join(dir, "big.zip")).size / 1024 ** 2).toFixed(0)} MiB zipped)`,
+  );
+  rmSync(join(dir, "big.zip"));
+
+  // 2. Peak memory with a bigger archive.
+  const huge = size(values.huge);
+  process.stderr.write(`making a zip with one ${values.huge} entry...\n`);
+  await dataFile(join(dir, "huge.dat"), huge);
+  execFileSync("zip", ["-1", "-j", "-q", join(dir, "huge.zip"), join(dir, "huge.dat")]);
+  rmSync(join(dir, "huge.dat"));
+  await uploadZip("huge.zip", join(dir, "huge.zip"));
+  rmSync(join(dir, "huge.zip"));
+  const hugeRun = extractInProcess("huge.zip", "out/huge/");
+  metrics.push({ label: `function peak RSS, ${values.huge} archive`, unit: "bytes", values: [hugeRun.peakRss] });
+  notes.push("goal: function peak RSS under 256 MB for both archives");
+
+  // 3. Many small entries.
+  const count = Number(values.entries);
+  process.stderr.write(`making a zip with ${count} entries of 1-64 KiB...\n`);
+  mkdirFiles(join(dir, "many"), count);
+  execFileSync("zip", ["-1", "-r", "-q", join(dir, "many.zip"), "."], { cwd: join(dir, "many") });
+  rmSync(join(dir, "many"), { recursive: true, force: true });
+  await uploadZip("many.zip", join(dir, "many.zip"));
+  const many = extractInProcess("many.zip", "out/many/");
+  metrics.push({
+    label: `entries per second, ${count} small entries`,
+    unit: "entries/s",
+    values: [many.written / (many.ms / 1000)],
+    higherIsBetter: true,
+  });
+  notes.push("goal: at least 1,000 entries per second");
+
+  // 4. One small entry out of a big zip: bytes read from COS, the large entry skipped by SKIP_PATTERNS.
+  process.stderr.write("making a zip of a large entry and one small entry...\n");
+  await dataFile(join(dir, "filler.dat"), 2 * 1024 ** 3);
+  writeFileSync(join(dir, "small.txt"), "the one small entry\n");
+  execFileSync("zip", ["-0", "-j", "-q", join(dir, "mixed.zip"), join(dir, "filler.dat"), join(dir, "small.txt")]);
+  rmSync(join(dir, "filler.dat"));
+  const mixedSize = statSync(join(dir, "mixed.zip")).size;
+  await uploadZip("mixed.zip", join(dir, "mixed.zip"));
+  rmSync(join(dir, "mixed.zip"));
+  const single = extractInProcess("mixed.zip", "out/mixed/", { SKIP_PATTERNS: "filler.dat" });
+  metrics.push({
+    label: "bytes read from COS for one small entry of a 2 GiB zip",
+    unit: "bytes",
+    values: [single.bytesRead],
+  });
+  notes.push(`goal: a few KB for one small entry of a ${(mixedSize / 1024 ** 3).toFixed(2)} GiB zip, not the archive`);
+} finally {
+  server.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+}
+report({
+  scenario: "auto-decompress",
+  description: "extraction throughput, memory and entry rate against the issue's goals",
+  metrics,
+  notes,
+});
+
+function mkdirFiles(folder: string, count: number): void {
+  let seed = 11;
+  for (let i = 0; i < count; i++) {
+    const sub = join(folder, `d${Math.floor(i / 1000)}`);
+    if (i % 1000 === 0) mkdirSync(sub, { recursive: true });
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const bytes = 1024 + ((seed >>> 8) % (63 * 1024));
+    writeFileSync(join(sub, `f${i}.txt`), Buffer.alloc(bytes, 97 + (i % 26)));
+  }
+}
