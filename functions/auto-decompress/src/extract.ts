@@ -126,6 +126,8 @@ class Extraction {
   /** For gzip streams: the compressed bytes read so far, for the ratio of the whole stream. */
   compressedRead: (() => number) | undefined;
   readonly #written = new Set<string>();
+  /** The keys under the target prefix before this extraction wrote anything (one listing). */
+  existingKeys = new Set<string>();
   #lastProgress = Date.now();
 
   constructor(
@@ -142,6 +144,13 @@ class Extraction {
       counts: { written: 0, "already-written": 0, skipped: 0, failed: 0 },
       entries: [],
     };
+  }
+
+  /** An extraction with the keys already under the target prefix listed. */
+  static async start(input: ExtractInput, format: string): Promise<Extraction> {
+    const run = new Extraction(input, format);
+    for await (const object of input.cos.list(input.target.bucket, { prefix: input.target.prefix })) run.existingKeys.add(object.key);
+    return run;
   }
 
   /** Counts inflated bytes against the total limit and the whole-stream ratio; returns a refusal to raise. */
@@ -214,7 +223,8 @@ class Extraction {
           `${entry.name}: the entry is encrypted and ARCHIVE_PASSWORD is not set`,
         );
       }
-      const existing = this.#written.has(key) ? null : await cos.head(target.bucket, key);
+      // Only keys that existed under the prefix when the extraction began need a HEAD (resume, ON_CONFLICT).
+      const existing = this.#written.has(key) || !this.existingKeys.has(key) ? null : await cos.head(target.bucket, key);
       if (existing) {
         const etag = source.etag;
         if (
@@ -366,7 +376,7 @@ async function extractZip(input: ExtractInput): Promise<Manifest> {
     });
   }
   const plan = planEntries(zip.entries, config, target.prefix);
-  const run = new Extraction(input, "zip");
+  const run = await Extraction.start(input, "zip");
   for (const entry of plan) run.line(entry);
   const work = plan.filter((entry) => entry.path !== undefined && entry.skip === undefined && !entry.replacedByLater);
   let next = 0;
@@ -391,7 +401,7 @@ async function extractTar(
   counter?: ByteCounter,
 ): Promise<Manifest> {
   const { config, target, source } = input;
-  const run = new Extraction(input, format);
+  const run = await Extraction.start(input, format);
   if (counter) run.compressedRead = () => counter.bytes;
   const pending = new Set<Promise<void>>();
   const limit = Math.max(1, input.parallelism ?? 4) * 2;
@@ -477,7 +487,7 @@ async function extractTar(
 
 async function extractGzip(input: ExtractInput, stream: Readable, counter: ByteCounter): Promise<Manifest> {
   const { source, config, target } = input;
-  const run = new Extraction(input, "gzip");
+  const run = await Extraction.start(input, "gzip");
   run.compressedRead = () => counter.bytes;
   const file = source.key.slice(source.key.lastIndexOf("/") + 1);
   const name = file.replace(/\.gz$/i, "") || file;
