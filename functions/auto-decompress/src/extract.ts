@@ -149,7 +149,8 @@ class Extraction {
   /** An extraction with the keys already under the target prefix listed. */
   static async start(input: ExtractInput, format: string): Promise<Extraction> {
     const run = new Extraction(input, format);
-    for await (const object of input.cos.list(input.target.bucket, { prefix: input.target.prefix })) run.existingKeys.add(object.key);
+    for await (const object of input.cos.list(input.target.bucket, { prefix: input.target.prefix }))
+      run.existingKeys.add(object.key);
     return run;
   }
 
@@ -224,7 +225,8 @@ class Extraction {
         );
       }
       // Only keys that existed under the prefix when the extraction began need a HEAD (resume, ON_CONFLICT).
-      const existing = this.#written.has(key) || !this.existingKeys.has(key) ? null : await cos.head(target.bucket, key);
+      const existing =
+        this.#written.has(key) || !this.existingKeys.has(key) ? null : await cos.head(target.bucket, key);
       if (existing) {
         const etag = source.etag;
         if (
