@@ -3,40 +3,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import tar from "tar-stream";
+import { makeTar } from "./tar-writer.ts";
 import { writeZip } from "./zip-writer.ts";
 
 const dir = fileURLToPath(new URL("../../../test-fixtures/archives/", import.meta.url));
 mkdirSync(dir, { recursive: true });
 const text = (s: string) => Buffer.from(s, "utf8");
 const write = (name: string, data: Uint8Array) => writeFileSync(`${dir}${name}`, data);
-
-async function makeTar(
-  items: { name: string; body?: string; type?: "file" | "directory" | "symlink" }[],
-): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
-  })();
-  for (const item of items) {
-    await new Promise<void>((resolve, reject) =>
-      pack.entry(
-        {
-          name: item.name,
-          type: item.type ?? "file",
-          ...(item.type === "symlink" && { linkname: "../../etc/passwd" }),
-          mtime: new Date("2026-01-02T03:04:05Z"),
-        },
-        item.type === "directory" || item.type === "symlink" ? "" : (item.body ?? ""),
-        (error) => (error ? reject(error) : resolve()),
-      ),
-    );
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 write(
   "traversal.zip",
@@ -153,7 +126,7 @@ write(
   "long-names.tar",
   await makeTar([
     { name: `${"long-directory-name/".repeat(8)}final-file-name.txt`, body: "long" },
-    { name: "symlink", type: "symlink" },
+    { name: "symlink", type: "symlink", linkname: "../../etc/passwd" },
     { name: "dir/", type: "directory" },
     { name: "dir/file.txt", body: "file" },
   ]),

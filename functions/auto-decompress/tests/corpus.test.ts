@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createCosClient } from "@cosfn/cos";
 import { cosEvent } from "@cosfn/events";
 import { EnvReader, Logger } from "@cosfn/runtime";
-import { scfContext, startTestCloud, type TestCloud } from "@cosfn/testing";
+import { scfContext, seedObject, startTestCloud, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { writeZip } from "../scripts/zip-writer.ts";
 import { loadConfig } from "../src/config.ts";
@@ -27,19 +26,8 @@ afterAll(async () => {
   await test.close();
 });
 
-const attributes = {
-  contentType: "application/octet-stream",
-  headers: {},
-  meta: {},
-  storageClass: "STANDARD",
-  tags: [],
-};
-const allKeys = () => test.cloud.store.list(BUCKET).objects.map((o) => o.key);
-async function stored(key: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of test.cloud.store.read(BUCKET, key).stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
+const allKeys = () => storedKeys(test.cloud, BUCKET);
+const stored = (key: string) => storedText(test.cloud, BUCKET, key);
 
 /** Uploads a corpus archive, extracts it, and returns the outcome and every key it added to the bucket. */
 async function run(
@@ -52,7 +40,7 @@ async function run(
   added: Record<string, string>;
 }> {
   const key = `in/${file}`;
-  await test.cloud.store.put(BUCKET, key, Readable.from([readFileSync(join(from, file))]), attributes);
+  await seedObject(test.cloud, BUCKET, key, readFileSync(join(from, file)));
   const before = new Set(allKeys());
   const info = test.cloud.store.head(BUCKET, key);
   let manifest: Manifest | undefined;

@@ -1,8 +1,7 @@
-import { Readable } from "node:stream";
 import { createCosClient } from "@cosfn/cos";
 import { cosEvent, parseCosEvent } from "@cosfn/events";
 import { EnvReader, Logger } from "@cosfn/runtime";
-import { scfContext, startTestCloud, type TestCloud } from "@cosfn/testing";
+import { scfContext, seedObject, startTestCloud, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
 import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
@@ -17,16 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => test.close());
 
-const attributes = { contentType: "application/zip", headers: {}, meta: {}, storageClass: "STANDARD", tags: [] };
-async function upload(key: string, data: Uint8Array): Promise<void> {
-  await test.cloud.store.put(BUCKET, key, Readable.from([Buffer.from(data)]), attributes);
-}
-async function stored(key: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of test.cloud.store.read(BUCKET, key).stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-const keysUnder = (prefix: string) => test.cloud.store.list(BUCKET, { prefix }).objects.map((o) => o.key);
+const upload = (key: string, data: Uint8Array) => seedObject(test.cloud, BUCKET, key, data);
+const stored = (key: string) => storedText(test.cloud, BUCKET, key);
+const keysUnder = (prefix: string) => storedKeys(test.cloud, BUCKET, prefix);
 
 async function extract(key: string, env: Record<string, string> = {}, prefix = `out/${key}/`) {
   const cos = createCosClient({ region: "ap-guangzhou" });

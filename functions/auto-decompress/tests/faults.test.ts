@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createCosClient } from "@cosfn/cos";
-import { startTestCloud, type TestCloud } from "@cosfn/testing";
+import { startTestCloud, storedText, type TestCloud } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main_handler } from "../src/index.ts";
 
@@ -24,11 +24,7 @@ afterAll(async () => {
   await test.close();
 });
 
-async function stored(key: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of test.cloud.store.read(BUCKET, key).stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
+const stored = (key: string) => storedText(test.cloud, BUCKET, key);
 
 describe("faults", () => {
   it("ends with exactly the right objects when range reads are reset and uploads get 503s", async () => {

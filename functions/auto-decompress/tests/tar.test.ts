@@ -1,10 +1,9 @@
-import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { createCosClient } from "@cosfn/cos";
 import { EnvReader, Logger } from "@cosfn/runtime";
-import { startTestCloud, type TestCloud } from "@cosfn/testing";
-import tar from "tar-stream";
+import { seedObject, startTestCloud, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTar, type TarItem } from "../scripts/tar-writer.ts";
 import { loadConfig } from "../src/config.ts";
 import { extractArchive } from "../src/extract.ts";
 
@@ -15,53 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => test.close());
 
-type TarItem = { name: string; body?: string; type?: "file" | "directory" | "symlink" | "link"; linkname?: string };
-
-async function makeTar(items: TarItem[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
-  })();
-  for (const item of items) {
-    await new Promise<void>((resolve, reject) =>
-      pack.entry(
-        {
-          name: item.name,
-          type: item.type ?? "file",
-          ...(item.linkname && { linkname: item.linkname }),
-          mtime: new Date("2026-01-02T03:04:05Z"),
-        },
-        item.type === undefined || item.type === "file" ? (item.body ?? "") : "",
-        (error) => (error ? reject(error) : resolve()),
-      ),
-    );
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
-const attributes = {
-  contentType: "application/octet-stream",
-  headers: {},
-  meta: {},
-  storageClass: "STANDARD",
-  tags: [],
-};
-async function upload(key: string, data: Uint8Array) {
-  await test.cloud.store.put(BUCKET, key, Readable.from([Buffer.from(data)]), attributes);
-}
-async function stored(key: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of test.cloud.store.read(BUCKET, key).stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-const keysUnder = (prefix: string) =>
-  test.cloud.store
-    .list(BUCKET, { prefix })
-    .objects.map((o) => o.key)
-    .sort();
+const upload = (key: string, data: Uint8Array) => seedObject(test.cloud, BUCKET, key, data);
+const stored = (key: string) => storedText(test.cloud, BUCKET, key);
+const keysUnder = (prefix: string) => storedKeys(test.cloud, BUCKET, prefix).sort();
 
 async function extract(key: string, env: Record<string, string> = {}) {
   const info = test.cloud.store.head(BUCKET, key);

@@ -1,3 +1,7 @@
+import { median } from "@cosfn/build";
+
+export { median };
+
 /** One figure a scenario measured, several times. */
 export interface Metric {
   label: string;
@@ -21,12 +25,4 @@ export const RESULT_MARKER = "COSFN_BENCH_RESULT ";
 
 export function report(result: ScenarioResult): void {
   process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }

@@ -1,3 +1,4 @@
 export { type ScfContext, type ScfContextOverrides, scfContext } from "@cosfn/local-cloud";
 export { startTestCloud, type TestCloud } from "./cloud.ts";
 export { eventFixturesDir, fixturesDir, listEventFixtures, loadEvent } from "./fixtures.ts";
+export { seedObject, storedBytes, storedKeys, storedText } from "./objects.ts";

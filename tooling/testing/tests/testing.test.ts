@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { listEventFixtures, loadEvent, scfContext, startTestCloud } from "../src/index.ts";
+import {
+  listEventFixtures,
+  loadEvent,
+  scfContext,
+  seedObject,
+  startTestCloud,
+  storedKeys,
+  storedText,
+} from "../src/index.ts";
 
 describe("loadEvent", () => {
   it("returns the fixture as parsed JSON, a fresh copy each call", () => {
@@ -57,5 +65,19 @@ describe("startTestCloud", () => {
     expect(test.cloud.store.getBucket("examplebucket-1250000000")).toBeDefined();
     await test.close();
     expect(process.env.COSFN_COS_ENDPOINT).toBe(before);
+  });
+});
+
+describe("seedObject and storedText", () => {
+  it("put an object into the store and read it back, listing it under its prefix", async () => {
+    const test = await startTestCloud({ buckets: ["examplebucket-1250000000"] });
+    try {
+      await seedObject(test.cloud, "examplebucket-1250000000", "a/b.txt", "hello", "text/plain");
+      expect(await storedText(test.cloud, "examplebucket-1250000000", "a/b.txt")).toBe("hello");
+      expect(test.cloud.store.head("examplebucket-1250000000", "a/b.txt")?.contentType).toBe("text/plain");
+      expect(storedKeys(test.cloud, "examplebucket-1250000000", "a/")).toEqual(["a/b.txt"]);
+    } finally {
+      await test.close();
+    }
   });
 });
