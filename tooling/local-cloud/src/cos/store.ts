@@ -102,7 +102,8 @@ export class ObjectStore {
   readonly #uploads = new Map<string, Upload>();
   readonly #readers = new Map<string, number>();
   readonly #retired = new Map<string, Segment[]>();
-  #commits: Promise<unknown> = Promise.resolve();
+  /** The commit in progress per object, so that commits to one key run in order and others run alongside. */
+  readonly #commits = new Map<string, Promise<unknown>>();
   /** Smallest part size COS accepts for every part but the last; tests may lower it. */
   minPartBytes = 1024 * 1024;
 
@@ -269,7 +270,7 @@ export class ObjectStore {
 
   async delete(bucketName: string, key: string): Promise<boolean> {
     const bucket = this.#bucket(bucketName);
-    return this.#serialize(async () => {
+    return this.#serialize(bucketName, key, async () => {
       const existing = bucket.objects.get(key);
       if (!existing) return false;
       await unlink(this.#metaFile(bucketName, key)).catch(ignoreMissing);
@@ -282,7 +283,7 @@ export class ObjectStore {
 
   async setTags(bucketName: string, key: string, tags: [string, string][]): Promise<StoredObject> {
     const bucket = this.#bucket(bucketName);
-    return this.#serialize(async () => {
+    return this.#serialize(bucketName, key, async () => {
       const existing = bucket.objects.get(key);
       if (!existing) throw new CosError("NoSuchKey", "the specified key does not exist");
       const updated = { ...existing, tags };
@@ -507,7 +508,7 @@ export class ObjectStore {
     const prefix = `${hashName(key).slice(0, 16)}-${randomUUID()}`;
     const segments: Segment[] = temps.map((t, i) => ({ file: i === 0 ? prefix : `${prefix}.${i + 1}`, size: t.size }));
     await Promise.all(temps.map((t, i) => rename(t.temp, join(this.#dataDir(), (segments[i] as Segment).file))));
-    return this.#serialize(async () => {
+    return this.#serialize(bucketName, key, async () => {
       const bucket = this.#buckets.get(bucketName);
       if (!bucket) {
         await this.#unlinkSegments(segments);
@@ -534,10 +535,19 @@ export class ObjectStore {
     await rename(temp, file);
   }
 
-  /** Runs metadata commits one at a time, so the index and the files on disk agree on the last writer. */
-  #serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#commits.then(work, work);
-    this.#commits = run.catch(() => {});
+  /**
+   * Runs the metadata commits of one object one at a time, so that the index and the files on disk agree on its
+   * last writer; commits to other objects run alongside.
+   */
+  #serialize<T>(bucketName: string, key: string, work: () => Promise<T>): Promise<T> {
+    const id = `${bucketName}\n${key}`;
+    const previous = this.#commits.get(id) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => {});
+    this.#commits.set(id, settled);
+    void settled.then(() => {
+      if (this.#commits.get(id) === settled) this.#commits.delete(id);
+    });
     return run;
   }
 
