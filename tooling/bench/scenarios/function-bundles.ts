@@ -4,13 +4,14 @@
 // measures a function made by `cosfn new` in a temporary project. Run by `cosfn bench`:
 //   npm run bench -- function-bundles --runs 15
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildFunction, coldStartMs, listFunctions, scfNode } from "@cosfn/build";
+import { scratchProject } from "@cosfn/testing";
 import { build } from "esbuild";
 import { unzipSync, zipSync } from "fflate";
 import { type Metric, report } from "../src/metrics.ts";
@@ -26,13 +27,7 @@ const node = scfNode() ?? process.execPath;
 async function project(): Promise<{ root: string; names: string[]; scratch: boolean }> {
   const names = await listFunctions(repo);
   if (names.length > 0) return { root: repo, names, scratch: false };
-  const root = mkdtempSync(join(tmpdir(), "cosfn-bench-fn-"));
-  writeFileSync(
-    join(root, "package.json"),
-    JSON.stringify({ name: "scratch", private: true, workspaces: ["functions/*"] }),
-  );
-  copyFileSync(join(repo, "tsconfig.base.json"), join(root, "tsconfig.base.json"));
-  symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+  const { root } = scratchProject("bench-fn");
   const made = spawnSync(join(repo, "node_modules/.bin/cosfn"), ["new", "hello", "--dir", root], { encoding: "utf8" });
   if (made.status !== 0) throw new Error(made.stderr);
   return { root, names: ["hello"], scratch: true };

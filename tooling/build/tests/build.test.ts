@@ -1,29 +1,23 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { scratchProject } from "@cosfn/testing";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFunction, listFunctions, scfNode, smokeTest } from "../src/index.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const event = JSON.parse(readFileSync(join(repo, "test-fixtures/events/object-created-put/basic.json"), "utf8"));
-let root: string;
+const scratch = scratchProject("build");
+const root = scratch.root;
 
 /** A scratch project with a function made by `cosfn new`, using this repository's installed packages. */
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), "cosfn-build-"));
-  writeFileSync(
-    join(root, "package.json"),
-    JSON.stringify({ name: "scratch", private: true, workspaces: ["functions/*"] }),
-  );
-  copyFileSync(join(repo, "tsconfig.base.json"), join(root, "tsconfig.base.json"));
-  symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
   const made = spawnSync(join(repo, "node_modules/.bin/cosfn"), ["new", "hello", "--dir", root], { encoding: "utf8" });
   if (made.status !== 0) throw new Error(made.stderr);
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => scratch.remove());
 
 function addFunction(name: string, source: string, manifest: Record<string, unknown> = {}): void {
   const dir = join(root, "functions", name);

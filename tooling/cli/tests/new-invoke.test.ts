@@ -1,18 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LocalCloud, startLocalCloud } from "@cosfn/local-cloud";
+import { scratchProject } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
 
@@ -25,14 +16,7 @@ let env: NodeJS.ProcessEnv;
 
 /** A project of its own in a temporary folder, using this repository's installed packages. */
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "cosfn-new-"));
-  writeFileSync(
-    join(root, "package.json"),
-    JSON.stringify({ name: "scratch", private: true, workspaces: ["functions/*"] }),
-  );
-  writeFileSync(join(root, ".gitignore"), "node_modules/\n");
-  for (const file of ["tsconfig.base.json", "biome.json"]) copyFileSync(join(repo, file), join(root, file));
-  symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+  root = scratchProject("new").root;
   cloud = await startLocalCloud({ buckets: [BUCKET] });
   const [credentials] = cloud.credentials;
   env = {

@@ -2,3 +2,4 @@ export { type ScfContext, type ScfContextOverrides, scfContext } from "@cosfn/lo
 export { startTestCloud, type TestCloud } from "./cloud.ts";
 export { eventFixturesDir, fixturesDir, listEventFixtures, loadEvent } from "./fixtures.ts";
 export { seedObject, storedBytes, storedKeys, storedText } from "./objects.ts";
+export { repoDir, scratchProject } from "./scratch.ts";

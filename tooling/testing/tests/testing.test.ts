@@ -3,6 +3,7 @@ import {
   listEventFixtures,
   loadEvent,
   scfContext,
+  scratchProject,
   seedObject,
   startTestCloud,
   storedKeys,
@@ -79,5 +80,16 @@ describe("seedObject and storedText", () => {
     } finally {
       await test.close();
     }
+  });
+});
+
+describe("scratchProject", () => {
+  it("makes a project folder that resolves this repository's packages, and removes it", async () => {
+    const { existsSync, readFileSync } = await import("node:fs");
+    const scratch = scratchProject("test");
+    expect(JSON.parse(readFileSync(`${scratch.root}/package.json`, "utf8")).workspaces).toEqual(["functions/*"]);
+    expect(existsSync(`${scratch.root}/node_modules/@cosfn/runtime/package.json`)).toBe(true);
+    scratch.remove();
+    expect(existsSync(scratch.root)).toBe(false);
   });
 });
