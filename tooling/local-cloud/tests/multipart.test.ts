@@ -24,7 +24,9 @@ function partData(n: number, size: number): Buffer {
 }
 
 describe("multipart upload", () => {
-  it("joins 100 parts in order, with COS's multipart ETag and the CRC64 of the whole", async () => {
+  it("joins 100 parts in order, with COS's multipart ETag and the CRC64 of the whole", {
+    timeout: 60_000,
+  }, async () => {
     cloud.store.minPartBytes = 1024;
     const key = "multi/hundred.bin";
     const { UploadId } = await cos.multipartInit({ ...at, Key: key, Headers: { "x-cos-meta-kind": "test" } });
@@ -121,7 +123,9 @@ describe("multipart upload", () => {
     expect(cloud.store.head(BUCKET, "multi/aborted.bin")).toBeUndefined();
   });
 
-  it("serves the SDK's own sliceUploadFile (list uploads, initiate, parallel parts with Content-MD5, complete)", async () => {
+  it("serves the SDK's own sliceUploadFile (list uploads, initiate, parallel parts with Content-MD5, complete)", {
+    timeout: 60_000,
+  }, async () => {
     cloud.store.minPartBytes = 1024 * 1024;
     const data = Buffer.alloc(3 * 1024 * 1024 + 5);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
