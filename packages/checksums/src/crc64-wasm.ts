@@ -1,0 +1,207 @@
+/**
+ * The CRC-64/XZ inner loop as a small WebAssembly module, assembled here from its instructions: slicing-by-8 on
+ * native 64-bit integers, several times faster than the same loop on 32-bit halves in JavaScript.
+ *
+ * Memory: the eight 256-entry tables of 64-bit values at 0 (`TABLES_BYTES`), the CRC register at `STATE`, and a
+ * block of input at `DATA`. `update(length)` runs the register over `length` bytes of the block.
+ */
+export const TABLES_BYTES = 8 * 256 * 8;
+export const STATE = TABLES_BYTES;
+export const DATA = STATE + 16;
+/** Two 64 KiB pages: the tables, the register and a block of up to this many bytes. */
+export const BLOCK = 2 * 65536 - DATA;
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    const byte = v & 0x7f;
+    v >>>= 7;
+    out.push(v === 0 ? byte : byte | 0x80);
+  } while (v !== 0);
+  return out;
+}
+
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const name = (text: string) => [text.length, ...Buffer.from(text)];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+
+// Opcodes used below.
+const BLOCK_ = 0x02;
+const LOOP = 0x03;
+const VOID = 0x40;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const END = 0x0b;
+const GET = 0x20;
+const SET = 0x21;
+const I32_LOAD8_U = 0x2d;
+const I64_LOAD = 0x29;
+const I64_STORE = 0x37;
+const I32_CONST = 0x41;
+const I64_CONST = 0x42;
+const I32_GE_U = 0x4f;
+const I32_ADD = 0x6a;
+const I32_AND = 0x71;
+const I32_XOR = 0x73;
+const I32_SHL = 0x74;
+const I64_XOR = 0x85;
+const I64_SHR_U = 0x88;
+const I32_WRAP_I64 = 0xa7;
+
+// Locals: 0 length (param), 1 crc (i64), 2 p, 3 end of the 8-byte steps, 4 end.
+const [LENGTH, CRC, P, END8, END_] = [0, 1, 2, 3, 4];
+const i32 = (value: number) => [I32_CONST, ...sleb(value)];
+const load64 = (offset: number) => [I64_LOAD, 3, ...uleb(offset)];
+
+/** `T[table][(crc >>> 8 * byte) & 0xff]` */
+function lookup(table: number, byte: number): number[] {
+  const shifted = byte === 0 ? [GET, CRC] : [GET, CRC, I64_CONST, ...sleb(8 * byte), I64_SHR_U];
+  return [...shifted, I32_WRAP_I64, ...i32(0xff), I32_AND, ...i32(3), I32_SHL, ...load64(table * 2048)];
+}
+
+/** `while (p < limit) { ...step; p += stride }` */
+function whileBelow(limit: number, stride: number, ...step: number[]): number[] {
+  return [
+    BLOCK_,
+    VOID,
+    LOOP,
+    VOID,
+    GET,
+    P,
+    GET,
+    limit,
+    I32_GE_U,
+    BR_IF,
+    1,
+    ...step,
+    GET,
+    P,
+    ...i32(stride),
+    I32_ADD,
+    SET,
+    P,
+    BR,
+    0,
+    END,
+    END,
+  ];
+}
+
+const body = [
+  // crc = state; p = DATA; end8 = p + (length & ~7); end = p + length
+  ...i32(0),
+  ...load64(STATE),
+  SET,
+  CRC,
+  ...i32(DATA),
+  SET,
+  P,
+  ...i32(DATA),
+  GET,
+  LENGTH,
+  ...i32(-8),
+  I32_AND,
+  I32_ADD,
+  SET,
+  END8,
+  ...i32(DATA),
+  GET,
+  LENGTH,
+  I32_ADD,
+  SET,
+  END_,
+  // Eight bytes at a time: crc ^= load64(p); crc = T7[b0] ^ T6[b1] ^ ... ^ T0[b7]
+  ...whileBelow(
+    END8,
+    8,
+    GET,
+    CRC,
+    GET,
+    P,
+    ...load64(0),
+    I64_XOR,
+    SET,
+    CRC,
+    ...lookup(7, 0),
+    ...[6, 5, 4, 3, 2, 1, 0].flatMap((table) => [...lookup(table, 7 - table), I64_XOR]),
+    SET,
+    CRC,
+  ),
+  // The rest a byte at a time: crc = T0[(crc ^ byte) & 0xff] ^ (crc >>> 8)
+  ...whileBelow(
+    END_,
+    1,
+    GET,
+    CRC,
+    I32_WRAP_I64,
+    GET,
+    P,
+    I32_LOAD8_U,
+    0,
+    0,
+    I32_XOR,
+    ...i32(0xff),
+    I32_AND,
+    ...i32(3),
+    I32_SHL,
+    ...load64(0),
+    GET,
+    CRC,
+    I64_CONST,
+    8,
+    I64_SHR_U,
+    I64_XOR,
+    SET,
+    CRC,
+  ),
+  // state = crc
+  ...i32(0),
+  GET,
+  CRC,
+  I64_STORE,
+  3,
+  ...uleb(STATE),
+  END,
+];
+const locals = [2, 1, 0x7e, 3, 0x7f];
+const code = [...locals, ...body];
+
+const MODULE = new Uint8Array([
+  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+  ...section(1, [1, 0x60, 1, 0x7f, 0]),
+  ...section(3, [1, 0]),
+  ...section(5, [1, 0, 2]),
+  ...section(7, [2, ...name("memory"), 2, 0, ...name("update"), 0, 0]),
+  ...section(10, [1, ...uleb(code.length), ...code]),
+]);
+
+export interface Crc64Kernel {
+  /** The whole memory: tables, register, block. */
+  memory: ArrayBuffer;
+  update(length: number): void;
+}
+
+/** The part of the WebAssembly API used here (Node's typings declare only its types, not the global). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: { memory: { buffer: ArrayBuffer }; update(length: number): void } };
+}
+
+/** Compiles the module (synchronously: it is a few hundred bytes). */
+export function crc64Kernel(): Crc64Kernel {
+  const { WebAssembly } = globalThis as unknown as { WebAssembly: WasmApi };
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(MODULE));
+  return { memory: exports.memory.buffer, update: exports.update };
+}
