@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { Crc64 } from "@cosfn/checksums";
+import type COS from "cos-nodejs-sdk-v5";
 import type { CosClient } from "./client.ts";
 import { CosRequestError } from "./errors.ts";
 
@@ -87,6 +88,12 @@ export async function writeObject(client: CosClient, input: WriteObjectInput): P
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const takePart = (bytes: number): Buffer => {
+    const only = pending[0];
+    if (pending.length === 1 && only !== undefined && only.length === bytes) {
+      pending = [];
+      pendingBytes = 0;
+      return Buffer.from(only.buffer, only.byteOffset, only.length);
+    }
     const joined = Buffer.concat(pending, pendingBytes);
     const part = joined.subarray(0, bytes);
     const rest = joined.subarray(bytes);
@@ -146,7 +153,14 @@ export async function writeObject(client: CosClient, input: WriteObjectInput): P
       const body = takePart(pendingBytes);
       const result = await withRetries(attempts, signal, () =>
         client.call("put", bucket, key, () =>
-          client.sdk.putObject({ ...target, Body: body, Headers: headersFor(input) }),
+          // SkipTask: otherwise the SDK queues every putObject in its upload task list, which runs at most
+          // FileParallelLimit (3) at once and re-lists the whole queue on every change.
+          client.sdk.putObject({
+            ...target,
+            Body: body,
+            Headers: headersFor(input),
+            SkipTask: true,
+          } as COS.PutObjectParams),
         ),
       );
       const digest = crc.digest();
