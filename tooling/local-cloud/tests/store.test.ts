@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -64,6 +64,37 @@ describe("a data directory", () => {
     expect(await readdir(join(dir, "data"))).toHaveLength(1);
     expect(await readdir(join(dir, "tmp"))).toEqual([]);
     expect(reopened.head(BUCKET, "kept")?.size).toBe(4);
+    await reopened.close();
+  });
+
+  it("replays its journal at start: overwrites and deletes hold, a torn last line is ignored, and it is compacted", async () => {
+    const dir = await dataDir();
+    const store = await ObjectStore.open(dir);
+    await store.createBucket(BUCKET, "ap-guangzhou");
+    const body = (text: string) => Readable.from([Buffer.from(text)]);
+    await store.put(BUCKET, "kept", body("first"), attributes);
+    await store.put(BUCKET, "kept", body("second"), attributes);
+    await store.put(BUCKET, "gone", body("deleted"), attributes);
+    await store.delete(BUCKET, "gone");
+    await store.close();
+    const bucketDir = join(dir, "buckets", createHash("sha256").update(BUCKET).digest("hex"));
+    const journal = join(bucketDir, "journal.jsonl");
+    expect((await readFile(journal, "utf8")).trim().split("\n")).toHaveLength(4);
+    // A crash in the middle of an append leaves part of a line.
+    await appendFile(journal, '{"put":{"key":"torn","si');
+
+    const again = await ObjectStore.open(dir);
+    try {
+      expect(again.list(BUCKET).objects.map((o) => o.key)).toEqual(["kept"]);
+      const { stream } = again.read(BUCKET, "kept");
+      expect(Buffer.concat(await stream.toArray()).toString()).toBe("second");
+      const lines = (await readFile(journal, "utf8")).trim().split("\n");
+      expect(lines.map((line) => JSON.parse(line).put.key)).toEqual(["kept"]);
+      // Only the current version's bytes are left.
+      expect(await readdir(join(dir, "data"))).toEqual(again.head(BUCKET, "kept")?.segments.map((s) => s.file));
+    } finally {
+      await again.close();
+    }
   });
 });
 

@@ -1,6 +1,19 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import {
+  copyFile,
+  type FileHandle,
+  link,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -89,11 +102,13 @@ interface BucketState extends Bucket {
 
 /**
  * Buckets and objects on disk: in a data directory that survives restarts, or in a temporary one removed at
- * `close()`. Bodies are streamed to a temporary file and committed by renaming, so memory stays flat for any
- * object size and a reader never sees half an object. A multipart object keeps its parts as its segments,
- * so completing an upload moves files instead of copying bytes. Keys are stored under the SHA-256 of their
- * UTF-8 bytes, so any key (`../`, `//`, 850 bytes) maps to one safe file name. Multipart uploads in
- * progress live in memory: a restart forgets them, as if they had been aborted.
+ * `close()`. Bodies are streamed to files of their own under `data/`, so memory stays flat for any object
+ * size; an object points at its files only once they are complete, so a reader never sees half an object. A
+ * multipart object keeps its parts as its segments, so completing an upload moves files instead of copying
+ * bytes. Objects' metadata is appended to a journal per bucket (`journal.jsonl`: one line per write or
+ * delete, one append per commit) and read back, compacted, at start; data files no object points at are
+ * removed then. Multipart uploads in progress live in memory: a restart forgets them, as if they had been
+ * aborted.
  */
 export class ObjectStore {
   readonly root: string;
@@ -104,6 +119,8 @@ export class ObjectStore {
   readonly #retired = new Map<string, Segment[]>();
   /** The commit in progress per object, so that commits to one key run in order and others run alongside. */
   readonly #commits = new Map<string, Promise<unknown>>();
+  /** Each bucket's metadata journal, open for appending. */
+  readonly #journals = new Map<string, FileHandle>();
   /** Smallest part size COS accepts for every part but the last; tests may lower it. */
   minPartBytes = 1024 * 1024;
 
@@ -122,6 +139,8 @@ export class ObjectStore {
 
   /** Removes the temporary directory of a store opened without a data directory. */
   async close(): Promise<void> {
+    await Promise.all([...this.#journals.values()].map((journal) => journal.close()));
+    this.#journals.clear();
     if (this.#temporary) await rm(this.root, { recursive: true, force: true });
   }
 
@@ -131,7 +150,8 @@ export class ObjectStore {
     if (this.#buckets.has(name)) throw new CosError("BucketAlreadyOwnedByYou", `bucket ${name} already exists`);
     const bucket: BucketState = { name, region, createdAt: new Date().toISOString(), objects: new Map(), sorted: [] };
     this.#buckets.set(name, bucket);
-    await mkdir(join(this.root, "buckets", hashName(name), "meta"), { recursive: true });
+    await mkdir(this.#bucketDir(name), { recursive: true });
+    this.#journals.set(name, await open(this.#journalFile(name), "a"));
     await this.#saveBuckets();
     return publicBucket(bucket);
   }
@@ -155,7 +175,9 @@ export class ObjectStore {
     const bucket = this.#bucket(name);
     if (bucket.objects.size > 0) throw new CosError("BucketNotEmpty", "the bucket you tried to delete is not empty");
     this.#buckets.delete(name);
-    await rm(join(this.root, "buckets", hashName(name)), { recursive: true, force: true });
+    await this.#journals.get(name)?.close();
+    this.#journals.delete(name);
+    await rm(this.#bucketDir(name), { recursive: true, force: true });
     await this.#saveBuckets();
   }
 
@@ -178,7 +200,9 @@ export class ObjectStore {
   ): Promise<StoredObject> {
     this.#bucket(bucketName);
     const [min, max] = options.sizeRange ?? [0, MAX_OBJECT_BYTES];
-    const written = await this.#writeTemp(body, Math.min(max, MAX_OBJECT_BYTES));
+    // Straight into its file under data/: the object points at it only once it is complete and checked.
+    const name = segmentPrefix(key);
+    const written = await this.#writeTemp(body, Math.min(max, MAX_OBJECT_BYTES), join(this.#dataDir(), name));
     try {
       if (written.size < min) {
         throw new CosError("EntityTooSmall", `your proposed upload is smaller than the minimum of ${min} bytes`);
@@ -199,12 +223,13 @@ export class ObjectStore {
       await unlink(written.file).catch(() => {});
       throw error;
     }
-    return this.#commit(bucketName, key, [{ temp: written.file, size: written.size }], {
-      ...attributes,
-      size: written.size,
-      etag: written.md5,
-      crc64: written.crc64,
-    });
+    return this.#commit(
+      bucketName,
+      key,
+      [{ temp: written.file, size: written.size }],
+      { ...attributes, size: written.size, etag: written.md5, crc64: written.crc64 },
+      name,
+    );
   }
 
   /** Copies an object's bytes into a new object, with the source's attributes or the given ones. */
@@ -273,7 +298,7 @@ export class ObjectStore {
     return this.#serialize(bucketName, key, async () => {
       const existing = bucket.objects.get(key);
       if (!existing) return false;
-      await unlink(this.#metaFile(bucketName, key)).catch(ignoreMissing);
+      await this.#journal(bucketName, { delete: key });
       bucket.objects.delete(key);
       removeSorted(bucket.sorted, key);
       this.#retire(existing);
@@ -465,15 +490,19 @@ export class ObjectStore {
     return join(this.root, "tmp", randomUUID());
   }
 
-  #metaFile(bucket: string, key: string): string {
-    return join(this.root, "buckets", hashName(bucket), "meta", `${hashName(key)}.json`);
+  #bucketDir(bucket: string): string {
+    return join(this.root, "buckets", hashName(bucket));
+  }
+
+  #journalFile(bucket: string): string {
+    return join(this.#bucketDir(bucket), "journal.jsonl");
   }
 
   async #writeTemp(
     body: NodeJS.ReadableStream,
     limit: number,
+    file = this.#tempName(),
   ): Promise<{ file: string; size: number; md5: string; crc64: string }> {
-    const file = this.#tempName();
     const md5 = createHash("md5");
     const crc = new Crc64();
     let size = 0;
@@ -504,10 +533,15 @@ export class ObjectStore {
     key: string,
     temps: { temp: string; size: number }[],
     fields: ObjectAttributes & { size: number; etag: string; crc64: string },
+    prefix = segmentPrefix(key),
   ): Promise<StoredObject> {
-    const prefix = `${hashName(key).slice(0, 16)}-${randomUUID()}`;
     const segments: Segment[] = temps.map((t, i) => ({ file: i === 0 ? prefix : `${prefix}.${i + 1}`, size: t.size }));
-    await Promise.all(temps.map((t, i) => rename(t.temp, join(this.#dataDir(), (segments[i] as Segment).file))));
+    await Promise.all(
+      temps.map((t, i) => {
+        const file = join(this.#dataDir(), (segments[i] as Segment).file);
+        return t.temp === file ? undefined : rename(t.temp, file);
+      }),
+    );
     return this.#serialize(bucketName, key, async () => {
       const bucket = this.#buckets.get(bucketName);
       if (!bucket) {
@@ -528,11 +562,15 @@ export class ObjectStore {
     return Promise.all(segments.map((segment) => unlink(join(this.#dataDir(), segment.file)).catch(() => {})));
   }
 
-  async #writeMeta(bucketName: string, object: StoredObject): Promise<void> {
-    const file = this.#metaFile(bucketName, object.key);
-    const temp = this.#tempName();
-    await writeFile(temp, JSON.stringify(object));
-    await rename(temp, file);
+  #writeMeta(bucketName: string, object: StoredObject): Promise<void> {
+    return this.#journal(bucketName, { put: object });
+  }
+
+  /** Appends one record to the bucket's journal: a single write, so a crash loses at most a torn last line. */
+  async #journal(bucketName: string, record: JournalRecord): Promise<void> {
+    const journal = this.#journals.get(bucketName);
+    if (!journal) throw new CosError("NoSuchBucket", "the specified bucket does not exist");
+    await journal.write(`${JSON.stringify(record)}\n`);
   }
 
   /**
@@ -602,21 +640,45 @@ export class ObjectStore {
     const referenced = new Set<string>();
     for (const bucket of buckets) {
       const state: BucketState = { ...bucket, objects: new Map(), sorted: [] };
-      const metaDir = join(this.root, "buckets", hashName(bucket.name), "meta");
-      await mkdir(metaDir, { recursive: true });
-      for (const file of await readdir(metaDir)) {
-        const object: StoredObject = JSON.parse(await readFile(join(metaDir, file), "utf8"));
-        state.objects.set(object.key, object);
-        for (const segment of object.segments) referenced.add(segment.file);
+      await mkdir(this.#bucketDir(bucket.name), { recursive: true });
+      let journal = "";
+      try {
+        journal = await readFile(this.#journalFile(bucket.name), "utf8");
+      } catch (error) {
+        ignoreMissing(error);
       }
+      for (const line of journal.split("\n")) {
+        let record: JournalRecord;
+        try {
+          record = JSON.parse(line);
+        } catch {
+          continue; // an empty line, or the torn last line of a crash
+        }
+        if ("put" in record) state.objects.set(record.put.key, record.put);
+        else state.objects.delete(record.delete);
+      }
+      for (const object of state.objects.values()) for (const segment of object.segments) referenced.add(segment.file);
       state.sorted = [...state.objects.keys()].sort(compareKeys);
       this.#buckets.set(bucket.name, state);
+      // Compacted: one line per object that exists.
+      const compacted = this.#tempName();
+      await writeFile(compacted, [...state.objects.values()].map((put) => `${JSON.stringify({ put })}\n`).join(""));
+      await rename(compacted, this.#journalFile(bucket.name));
+      this.#journals.set(bucket.name, await open(this.#journalFile(bucket.name), "a"));
     }
     // Bodies no object points at are left over from writes a crash interrupted.
     for (const file of await readdir(this.#dataDir())) {
       if (!referenced.has(file)) await unlink(join(this.#dataDir(), file)).catch(() => {});
     }
   }
+}
+
+/** A line of a bucket's journal. */
+type JournalRecord = { put: StoredObject } | { delete: string };
+
+/** A new, unique name for the first data file of an object version (further segments add `.2`, `.3`...). */
+function segmentPrefix(key: string): string {
+  return `${hashName(key).slice(0, 16)}-${randomUUID()}`;
 }
 
 /** The identity of an object's bytes: its first segment's file name, unique to that version. */
