@@ -1,5 +1,5 @@
 import { Readable, Transform } from "node:stream";
-import { Crc32 } from "@cosfn/checksums";
+import { Crc32, crc32 } from "@cosfn/checksums";
 import type { CosClient } from "@cosfn/cos";
 import { DeadlineError, type Logger, PermanentError, writerMetadata } from "@cosfn/runtime";
 import { lookup } from "mime-types";
@@ -7,7 +7,7 @@ import { detectFormat, isTarHeader, SNIFF_BYTES } from "./archive-format.ts";
 import type { Config } from "./config.ts";
 import { type ArchiveEntry, ArchiveRefusedError, type PlannedEntry, planEntries } from "./plan.ts";
 import { ByteCounter, gunzip, readTar } from "./tar.ts";
-import { openZip } from "./zip.ts";
+import { openZip, ZipLayoutError } from "./zip.ts";
 
 /** One line of the manifest: an entry as stored in the archive, where it went, and what happened. */
 export interface ManifestEntry {
@@ -77,37 +77,8 @@ class InflateGuard extends Transform {
     _encoding: BufferEncoding,
     callback: (error?: Error | null, data?: Buffer) => void,
   ): void {
-    const { entry, run } = this;
-    const { config } = run.input;
     this.bytes += chunk.length;
-    if (this.bytes > entry.declaredSize) {
-      callback(
-        new PermanentError(
-          "ENTRY_OVERFLOW",
-          `${entry.name}: inflates past the ${entry.declaredSize} bytes its header declares; cut off`,
-        ),
-      );
-      return;
-    }
-    if (this.bytes > config.maxEntryBytes) {
-      callback(
-        new ArchiveRefusedError(
-          "MAX_ENTRY_BYTES",
-          `${entry.name}: inflated past MAX_ENTRY_BYTES (${config.maxEntryBytes})`,
-        ),
-      );
-      return;
-    }
-    if (entry.compressedSize > 0 && this.bytes / entry.compressedSize > config.maxEntryRatio) {
-      callback(
-        new ArchiveRefusedError(
-          "MAX_ENTRY_RATIO",
-          `${entry.name}: inflated past MAX_ENTRY_RATIO (${config.maxEntryRatio}:1)`,
-        ),
-      );
-      return;
-    }
-    const refusal = run.count(chunk.length);
+    const refusal = this.run.inflatedTo(this.entry, this.bytes, chunk.length);
     if (refusal) {
       callback(refusal);
       return;
@@ -152,6 +123,28 @@ class Extraction {
     for await (const object of input.cos.list(input.target.bucket, { prefix: input.target.prefix }))
       run.existingKeys.add(object.key);
     return run;
+  }
+
+  /**
+   * Checks an entry that has inflated to `bytes` so far, `added` of them just now, against its declared size and
+   * the per-entry limits, and counts the added bytes against the archive's; returns the error to raise.
+   */
+  inflatedTo(entry: PlannedEntry, bytes: number, added: number): PermanentError | undefined {
+    const { config } = this.input;
+    if (bytes > entry.declaredSize) return entryOverflow(entry);
+    if (bytes > config.maxEntryBytes) {
+      return new ArchiveRefusedError(
+        "MAX_ENTRY_BYTES",
+        `${entry.name}: inflated past MAX_ENTRY_BYTES (${config.maxEntryBytes})`,
+      );
+    }
+    if (entry.compressedSize > 0 && bytes / entry.compressedSize > config.maxEntryRatio) {
+      return new ArchiveRefusedError(
+        "MAX_ENTRY_RATIO",
+        `${entry.name}: inflated past MAX_ENTRY_RATIO (${config.maxEntryRatio}:1)`,
+      );
+    }
+    return this.count(added);
   }
 
   /** Counts inflated bytes against the total limit and the whole-stream ratio; returns a refusal to raise. */
@@ -209,9 +202,10 @@ class Extraction {
 
   /**
    * Writes one entry from its inflated bytes, unless a previous attempt wrote it or ON_CONFLICT says not to.
-   * `body` is drained when the entry is not written. Throws what should stop the archive; records the rest.
+   * `open` gives the bytes as a stream, or whole for a small entry; it is called only when the entry is
+   * written. Throws what should stop the archive; records the rest.
    */
-  async write(entry: PlannedEntry, open: () => Readable): Promise<void> {
+  async write(entry: PlannedEntry, open: () => Readable | Promise<Buffer>): Promise<void> {
     const line = this.manifest.entries[entry.index] as ManifestEntry;
     const { cos, target, config, signal, functionName, source } = this.input;
     const key = line.key as string;
@@ -251,15 +245,25 @@ class Extraction {
         }
         if (config.onConflict === "fail") throw new PermanentError("CONFLICT", `${key} exists (ON_CONFLICT=fail)`);
       }
-      const guard = new InflateGuard(entry, this);
-      const inflating = open();
-      inflating.on("error", (error: Error) => guard.destroy(error));
-      inflating.pipe(guard);
+      const opened = open();
+      let body: Buffer | InflateGuard;
+      if (opened instanceof Promise) {
+        body = await opened.catch((error: unknown) => {
+          throw classify(entry, error);
+        });
+        const refusal = this.inflatedTo(entry, body.length, body.length);
+        if (refusal) throw refusal;
+      } else {
+        const guard = new InflateGuard(entry, this);
+        opened.on("error", (error: Error) => guard.destroy(error));
+        opened.pipe(guard);
+        body = guard;
+      }
       try {
         await cos.writeObject({
           bucket: target.bucket,
           key,
-          body: guard,
+          body,
           contentType: lookup(key) || "application/octet-stream",
           partSize: this.input.partSize ?? 8 * 1024 * 1024,
           parallelism: this.input.partsInFlight ?? 2,
@@ -274,20 +278,22 @@ class Extraction {
           signal,
         });
       } catch (error) {
-        inflating.destroy();
+        if (!(opened instanceof Promise)) opened.destroy();
         throw classify(entry, error);
       }
-      const sizeWrong = Number.isFinite(entry.declaredSize) && guard.bytes !== entry.declaredSize;
-      if (sizeWrong || (entry.crc32 !== undefined && guard.crc.digest() !== entry.crc32)) {
+      const size = body instanceof InflateGuard ? body.bytes : body.length;
+      const crc = body instanceof InflateGuard ? body.crc.digest() : crc32(body);
+      const sizeWrong = Number.isFinite(entry.declaredSize) && size !== entry.declaredSize;
+      if (sizeWrong || (entry.crc32 !== undefined && crc !== entry.crc32)) {
         await cos.deleteObject(target.bucket, key).catch(() => {});
         throw new PermanentError(
           "CORRUPT_ENTRY",
-          `${entry.name}: inflated to ${guard.bytes} bytes with CRC-32 ${hex(guard.crc.digest())}; the header says ${entry.declaredSize} and ${line.crc32}`,
+          `${entry.name}: inflated to ${size} bytes with CRC-32 ${hex(crc)}; the header says ${entry.declaredSize} and ${line.crc32}`,
         );
       }
       line.outcome = "written";
-      line.size = guard.bytes;
-      line.crc32 ??= hex(guard.crc.digest());
+      line.size = size;
+      line.crc32 ??= hex(crc);
       this.#written.add(key);
     } catch (error) {
       if (error instanceof ArchiveRefusedError) {
@@ -380,13 +386,19 @@ async function extractZip(input: ExtractInput): Promise<Manifest> {
   const plan = planEntries(zip.entries, config, target.prefix);
   const run = await Extraction.start(input, "zip");
   for (const entry of plan) run.line(entry);
-  const work = plan.filter((entry) => entry.path !== undefined && entry.skip === undefined && !entry.replacedByLater);
+  // In the order the bytes lie in the archive, so that neighbouring small entries share one range read.
+  const work = zip.order
+    .map((index) => plan[index] as PlannedEntry)
+    .filter((entry) => entry.path !== undefined && entry.skip === undefined && !entry.replacedByLater);
   let next = 0;
   const worker = async () => {
     while (next < work.length && !run.stopped) {
       const entry = work[next++] as PlannedEntry;
-      await run.write(entry, () =>
-        zip.open(entry.index, entry.encryption === "zipcrypto" ? config.archivePassword : undefined),
+      await run.write(
+        entry,
+        () =>
+          zip.readWhole(entry.index) ??
+          zip.open(entry.index, entry.encryption === "zipcrypto" ? config.archivePassword : undefined),
       );
     }
   };
@@ -464,7 +476,7 @@ async function extractTar(
         const chunks: Buffer[] = [];
         for await (const chunk of body) chunks.push(chunk as Buffer);
         const bytes = Buffer.concat(chunks);
-        const upload = run.write(plannedEntry, () => Readable.from([bytes])).finally(() => pending.delete(upload));
+        const upload = run.write(plannedEntry, () => Promise.resolve(bytes)).finally(() => pending.delete(upload));
         pending.add(upload);
         while (pending.size >= limit) await Promise.race(pending);
       } else {
@@ -543,9 +555,22 @@ async function peek(stream: Readable, size: number): Promise<{ peeked: Buffer; s
   return { peeked, stream: Readable.from(replay()) };
 }
 
+/** The entry inflated past the size its header declares: it is cut off there. */
+function entryOverflow(entry: PlannedEntry): PermanentError {
+  return new PermanentError(
+    "ENTRY_OVERFLOW",
+    `${entry.name}: inflates past the ${entry.declaredSize} bytes its header declares; cut off`,
+  );
+}
+
 /** Maps what inflating an entry threw to an error that says which entry and whether a retry helps. */
 function classify(entry: PlannedEntry, error: unknown): unknown {
   if (error instanceof ArchiveRefusedError || error instanceof PermanentError) return error;
+  // A whole read inflates at most one byte past the declared size.
+  if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return entryOverflow(entry);
+  if (error instanceof ZipLayoutError) {
+    return new PermanentError("CORRUPT_ENTRY", `${entry.name}: ${error.message}`, { cause: error });
+  }
   const message = (error as Error)?.message ?? String(error);
   if (/MISSING_PASSWORD|BAD_PASSWORD/.test(message)) {
     return new PermanentError("BAD_PASSWORD", `${entry.name}: ARCHIVE_PASSWORD does not decrypt the entry`, {

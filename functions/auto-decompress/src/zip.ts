@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { inflateRawSync } from "node:zlib";
 import type { RangeSource } from "@cosfn/cos";
 import unzipper from "unzipper";
 import type { ArchiveEntry } from "./plan.ts";
@@ -14,14 +15,28 @@ interface ZipFile {
   uncompressedSize: number;
   crc32: number;
   externalFileAttributes: number;
+  offsetToLocalFileHeader: number;
   lastModifiedDateTime: Date;
   stream(password?: string): Readable;
 }
 
-/** A zip opened through its central directory: its entries, and a way to inflate one. */
+/** A zip opened through its central directory: its entries, and ways to inflate one. */
 export interface OpenZip {
   entries: ArchiveEntry[];
+  /** Entry indexes in the order their bytes lie in the archive: reading in this order reads it front to back. */
+  order: number[];
+  /** The entry's inflated bytes as a stream, through unzipper (any size, ZipCrypto). */
   open(index: number, password: string | undefined): Readable;
+  /**
+   * For a small entry that is neither encrypted nor in an unusual method: its inflated bytes, read in one range
+   * read together with its neighbours (see `SpanReader`). `undefined` for other entries, which `open` reads.
+   */
+  readWhole(index: number): Promise<Buffer> | undefined;
+}
+
+/** The archive's bytes for an entry are not where or what its central-directory record says. */
+export class ZipLayoutError extends Error {
+  override readonly name = "ZipLayoutError";
 }
 
 /** The longest tail an end-of-central-directory record with its comment can take: 22 + 65535 bytes. */
@@ -68,8 +83,11 @@ export async function openZip(source: RangeSource): Promise<OpenZip> {
   // unzipper takes the first end-of-central-directory signature in the tail it reads; a stored zip near the
   // end of the archive carries one too. The real record is the last one whose comment length fits: the tail
   // given to unzipper starts exactly there.
-  const directory = await open(source, { tailSize: await endOfCentralDirectoryTail(source) });
-  const files = directory.files as unknown as ZipFile[];
+  const directory = (await open(source, { tailSize: await endOfCentralDirectoryTail(source) })) as unknown as {
+    files: ZipFile[];
+    offsetToStartOfCentralDirectory: number;
+  };
+  const files = directory.files;
   const entries = files.map((file, index): ArchiveEntry => {
     const mode = (file.externalFileAttributes >>> 16) & S_IFMT;
     const kind =
@@ -93,8 +111,121 @@ export async function openZip(source: RangeSource): Promise<OpenZip> {
       crc32: file.crc32,
     };
   });
+  const spans = new SpanReader(source, files, directory.offsetToStartOfCentralDirectory);
   return {
     entries,
+    order: spans.order,
     open: (index, password) => (files[index] as ZipFile).stream(password),
+    readWhole: (index) => spans.read(index),
   };
+}
+
+/** Entries up to this size (compressed and inflated) are read whole. */
+export const WHOLE_ENTRY_BYTES = 1024 * 1024;
+/** Neighbouring small entries are read together, up to this many bytes per range read. */
+const SPAN_BYTES = 2 * 1024 * 1024;
+/** Spans kept in memory; reading runs front to back, so older spans are not needed again. */
+const SPANS_KEPT = 4;
+
+interface Span {
+  start: number;
+  end: number;
+  next: Span | undefined;
+}
+
+/**
+ * Reads small entries in runs: the bytes between one entry's local header and the next entry's are its
+ * region, and neighbouring regions of small entries form a span of up to 2 MiB that one range read fetches.
+ * Extracting many small files then costs one GET per span instead of one per entry, and the next span is
+ * fetched while the current one is inflated. Each entry's local header is checked against its region, and
+ * inflation stops one byte past the size the central directory declares, so a lying entry cannot grow.
+ */
+class SpanReader {
+  /** File indexes by offset of their local header. */
+  readonly order: number[];
+  readonly #regions = new Map<number, { start: number; end: number; span: Span }>();
+  readonly #fetched = new Map<Span, Promise<Buffer>>();
+
+  constructor(
+    private readonly source: RangeSource,
+    private readonly files: ZipFile[],
+    centralDirectory: number,
+  ) {
+    this.order = files.map((_, index) => index).sort((a, b) => offset(files, a) - offset(files, b));
+    let span: Span | undefined;
+    for (let k = 0; k < this.order.length; k++) {
+      const index = this.order[k] as number;
+      const file = files[index] as ZipFile;
+      const start = offset(files, index);
+      const following = this.order[k + 1];
+      const end = following === undefined ? centralDirectory : offset(files, following);
+      const small =
+        (file.flags & 1) === 0 &&
+        (file.compressionMethod === 0 || file.compressionMethod === 8) &&
+        file.compressedSize <= WHOLE_ENTRY_BYTES &&
+        file.uncompressedSize <= WHOLE_ENTRY_BYTES &&
+        end > start &&
+        end - start <= WHOLE_ENTRY_BYTES + 65536;
+      if (!small) {
+        span = undefined;
+        continue;
+      }
+      if (span === undefined || span.end !== start || end - span.start > SPAN_BYTES) {
+        const previous = span;
+        span = { start, end, next: undefined };
+        if (previous) previous.next = span;
+      } else span.end = end;
+      this.#regions.set(index, { start, end, span });
+    }
+  }
+
+  read(index: number): Promise<Buffer> | undefined {
+    const region = this.#regions.get(index);
+    if (!region) return undefined;
+    const file = this.files[index] as ZipFile;
+    const span = this.#fetch(region.span);
+    if (region.span.next) this.#fetch(region.span.next).catch(() => {});
+    return span.then((bytes) => {
+      const at = region.start - region.span.start;
+      const length = region.end - region.start;
+      if (bytes.readUInt32LE(at) !== 0x04034b50) {
+        throw new ZipLayoutError(`no local file header at offset ${region.start}, where the central directory points`);
+      }
+      const dataStart = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
+      const dataEnd = dataStart + file.compressedSize;
+      if (dataEnd > at + length) {
+        throw new ZipLayoutError(
+          `the entry's ${file.compressedSize} compressed bytes at offset ${region.start} run into the next entry`,
+        );
+      }
+      const data = bytes.subarray(dataStart, dataEnd);
+      if (file.compressionMethod === 0) return Buffer.from(data);
+      return inflateRawSync(data, { maxOutputLength: file.uncompressedSize + 1 });
+    });
+  }
+
+  #fetch(span: Span): Promise<Buffer> {
+    let bytes = this.#fetched.get(span);
+    if (bytes) return bytes;
+    bytes = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of this.source.stream(span.start, span.end - span.start)) chunks.push(chunk as Buffer);
+      const all = Buffer.concat(chunks);
+      if (all.length !== span.end - span.start) {
+        throw new ZipLayoutError(`the archive ends inside the entries at offsets ${span.start}-${span.end - 1}`);
+      }
+      return all;
+    })();
+    this.#fetched.set(span, bytes);
+    bytes.catch(() => this.#fetched.delete(span));
+    for (const old of this.#fetched.keys()) {
+      if (this.#fetched.size <= SPANS_KEPT) break;
+      this.#fetched.delete(old);
+    }
+    return bytes;
+  }
+}
+
+function offset(files: ZipFile[], index: number): number {
+  return (files[index] as ZipFile).offsetToLocalFileHeader;
 }

@@ -16,6 +16,17 @@ beforeAll(async () => {
 });
 afterAll(() => test.close());
 
+/** Pseudo-random lowercase text: compresses about 2:1, like real files. */
+function text(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = seed + 1;
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    bytes[i] = 97 + ((state >>> 16) % 16);
+  }
+  return bytes;
+}
+
 const upload = (key: string, data: Uint8Array) => seedObject(test.cloud, BUCKET, key, data);
 const stored = (key: string) => storedText(test.cloud, BUCKET, key);
 const keysUnder = (prefix: string) => storedKeys(test.cloud, BUCKET, prefix);
@@ -137,6 +148,64 @@ describe("extractArchive (zip)", () => {
     expect(manifest.entries[0]).toMatchObject({ outcome: "failed" });
     expect(manifest.entries[0]?.reason).toContain("inflates past the 100 bytes its header declares");
     expect(keysUnder("out/in/liar.zip/")).toEqual(["out/in/liar.zip/.cosfn-manifest.json"]);
+  });
+
+  it("cuts off a streamed entry (above 1 MiB) that inflates past its declared size, and streams honest ones", async () => {
+    const honest = Buffer.alloc(1536 * 1024, "honest ");
+    const zip = Buffer.from(
+      zipSync({
+        "big.txt": [honest, { level: 6 }],
+        "liar.bin": [new Uint8Array(2 * 1024 * 1024), { level: 9 }],
+      }),
+    );
+    // Declare 1.5 MiB for liar.bin instead of 2 MiB, in its local header and its central-directory record.
+    const local = zip.indexOf("liar.bin") - 30;
+    zip.writeUInt32LE(1536 * 1024, local + 22);
+    zip.writeUInt32LE(1536 * 1024, zip.lastIndexOf("liar.bin") - 46 + 24);
+    await upload("in/big-liar.zip", zip);
+    const manifest = await extract("in/big-liar.zip", { MAX_ENTRY_RATIO: "100000" });
+    expect(manifest.entries[1]?.reason).toContain("liar.bin: inflates past the 1572864 bytes its header declares");
+    expect(keysUnder("out/in/big-liar.zip/").sort()).toEqual([
+      "out/in/big-liar.zip/.cosfn-manifest.json",
+      "out/in/big-liar.zip/big.txt",
+    ]);
+    expect(await stored("out/in/big-liar.zip/big.txt")).toBe(honest.toString());
+  });
+
+  it("reads neighbouring small entries together: 300 entries take a handful of range reads", async () => {
+    const files: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 300; i++) files[`d${i % 7}/f${i}.txt`] = text(1000 + ((i * 7919) % 9000), i);
+    await upload("in/small-many.zip", zipSync(files));
+    // A zero-millisecond latency fault on the archive's GETs counts them.
+    test.cloud.faults.add({ fault: { kind: "latency", ms: 0 }, method: "GET", pattern: /small-many\.zip$/ });
+    const before = test.cloud.faults.injected.latency;
+    const manifest = await extract("in/small-many.zip");
+    const reads = test.cloud.faults.injected.latency - before;
+    test.cloud.faults.clear();
+    expect(manifest.counts).toMatchObject({ written: 300, failed: 0 });
+    // The format sniff, the directory's tail and records, and one read for the entries (they span under 2 MiB).
+    expect(reads).toBeLessThanOrEqual(5);
+    for (const [name, bytes] of Object.entries(files)) {
+      expect(await stored(`out/in/small-many.zip/${name}`)).toBe(Buffer.from(bytes).toString());
+    }
+  }, 60_000);
+
+  it("fails an entry whose central-directory record points where no local header is, and writes the rest", async () => {
+    const zip = Buffer.from(
+      zipSync({ "first.txt": new TextEncoder().encode("first"), "second.txt": new TextEncoder().encode("second") }),
+    );
+    const central = zip.lastIndexOf("second.txt") - 46;
+    // The second record's offset to its local header (record offset 42): one byte too far.
+    zip.writeUInt32LE(zip.readUInt32LE(central + 42) + 1, central + 42);
+    await upload("in/misplaced.zip", zip);
+    const manifest = await extract("in/misplaced.zip");
+    expect(manifest.entries[1]).toMatchObject({ name: "second.txt", outcome: "failed" });
+    expect(manifest.entries[1]?.reason).toMatch(/^second\.txt: no local file header at offset \d+/);
+    expect(keysUnder("out/in/misplaced.zip/").sort()).toEqual([
+      "out/in/misplaced.zip/.cosfn-manifest.json",
+      "out/in/misplaced.zip/first.txt",
+    ]);
+    expect(await stored("out/in/misplaced.zip/first.txt")).toBe("first");
   });
 
   it("resumes: a second run finds every entry written with the same size and CRC and rewrites none", async () => {
