@@ -1,5 +1,5 @@
-import type { Readable } from "node:stream";
-import { inflateRawSync } from "node:zlib";
+import { Readable } from "node:stream";
+import { createInflateRaw, inflateRawSync } from "node:zlib";
 import type { RangeSource } from "@cosfn/cos";
 import unzipper from "unzipper";
 import type { ArchiveEntry } from "./plan.ts";
@@ -25,7 +25,10 @@ export interface OpenZip {
   entries: ArchiveEntry[];
   /** Entry indexes in the order their bytes lie in the archive: reading in this order reads it front to back. */
   order: number[];
-  /** The entry's inflated bytes as a stream, through unzipper (any size, ZipCrypto). */
+  /**
+   * The entry's inflated bytes as a stream, of any size: plain entries with one range read, encrypted ones
+   * (ZipCrypto) and other methods through unzipper.
+   */
   open(index: number, password: string | undefined): Readable;
   /**
    * For a small entry that is neither encrypted nor in an unusual method: its inflated bytes, read in one range
@@ -115,7 +118,7 @@ export async function openZip(source: RangeSource): Promise<OpenZip> {
   return {
     entries,
     order: spans.order,
-    open: (index, password) => (files[index] as ZipFile).stream(password),
+    open: (index, password) => spans.stream(index) ?? (files[index] as ZipFile).stream(password),
     readWhole: (index) => spans.read(index),
   };
 }
@@ -143,7 +146,8 @@ interface Span {
 class SpanReader {
   /** File indexes by offset of their local header. */
   readonly order: number[];
-  readonly #regions = new Map<number, { start: number; end: number; span: Span }>();
+  /** Where each plain (unencrypted, stored or deflated) entry's local header and data lie; small ones in a span. */
+  readonly #regions = new Map<number, { start: number; end: number; span: Span | undefined }>();
   readonly #fetched = new Map<Span, Promise<Buffer>>();
 
   constructor(
@@ -159,9 +163,10 @@ class SpanReader {
       const start = offset(files, index);
       const following = this.order[k + 1];
       const end = following === undefined ? centralDirectory : offset(files, following);
+      const plain = (file.flags & 1) === 0 && (file.compressionMethod === 0 || file.compressionMethod === 8);
+      if (plain && end > start) this.#regions.set(index, { start, end, span: undefined });
       const small =
-        (file.flags & 1) === 0 &&
-        (file.compressionMethod === 0 || file.compressionMethod === 8) &&
+        plain &&
         file.compressedSize <= WHOLE_ENTRY_BYTES &&
         file.uncompressedSize <= WHOLE_ENTRY_BYTES &&
         end > start &&
@@ -181,27 +186,35 @@ class SpanReader {
 
   read(index: number): Promise<Buffer> | undefined {
     const region = this.#regions.get(index);
-    if (!region) return undefined;
+    const span = region?.span;
+    if (!region || !span) return undefined;
     const file = this.files[index] as ZipFile;
-    const span = this.#fetch(region.span);
-    if (region.span.next) this.#fetch(region.span.next).catch(() => {});
-    return span.then((bytes) => {
-      const at = region.start - region.span.start;
-      const length = region.end - region.start;
-      if (bytes.readUInt32LE(at) !== 0x04034b50) {
-        throw new ZipLayoutError(`no local file header at offset ${region.start}, where the central directory points`);
-      }
-      const dataStart = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
+    const fetched = this.#fetch(span);
+    if (span.next) this.#fetch(span.next).catch(() => {});
+    return fetched.then((bytes) => {
+      const at = region.start - span.start;
+      const dataStart = at + dataOffset(bytes.subarray(at, region.end - span.start), region.start);
       const dataEnd = dataStart + file.compressedSize;
-      if (dataEnd > at + length) {
-        throw new ZipLayoutError(
-          `the entry's ${file.compressedSize} compressed bytes at offset ${region.start} run into the next entry`,
-        );
-      }
+      if (dataEnd > region.end - span.start) throw runsOver(file, region.start);
       const data = bytes.subarray(dataStart, dataEnd);
       if (file.compressionMethod === 0) return Buffer.from(data);
       return inflateRawSync(data, { maxOutputLength: file.uncompressedSize + 1 });
     });
+  }
+
+  /**
+   * A plain entry of any size, inflated as a stream: one range read from its local header to the next entry,
+   * inflated in 256 KiB chunks. `undefined` for encrypted entries and other methods, which unzipper reads.
+   */
+  stream(index: number): Readable | undefined {
+    const region = this.#regions.get(index);
+    if (!region) return undefined;
+    const file = this.files[index] as ZipFile;
+    const raw = Readable.from(compressedBytes(this.source, file, region), { objectMode: false });
+    if (file.compressionMethod === 0) return raw;
+    const inflate = createInflateRaw({ chunkSize: 256 * 1024 });
+    raw.on("error", (error) => inflate.destroy(error));
+    return raw.pipe(inflate);
   }
 
   #fetch(span: Span): Promise<Buffer> {
@@ -224,6 +237,47 @@ class SpanReader {
     }
     return bytes;
   }
+}
+
+/** Where an entry's data begins, from the start of its local header (given at least its first bytes). */
+function dataOffset(header: Buffer, at: number): number {
+  if (header.length < 30 || header.readUInt32LE(0) !== 0x04034b50) {
+    throw new ZipLayoutError(`no local file header at offset ${at}, where the central directory points`);
+  }
+  return 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+}
+
+function runsOver(file: ZipFile, at: number): ZipLayoutError {
+  return new ZipLayoutError(
+    `the entry's ${file.compressedSize} compressed bytes at offset ${at} run into the next entry`,
+  );
+}
+
+/** An entry's compressed bytes, read from its local header up to the next entry and checked against its region. */
+async function* compressedBytes(
+  source: RangeSource,
+  file: ZipFile,
+  region: { start: number; end: number },
+): AsyncGenerator<Buffer> {
+  let header: Buffer | undefined = Buffer.alloc(0);
+  let left = file.compressedSize;
+  for await (const chunk of source.stream(region.start, region.end - region.start)) {
+    let data = chunk as Buffer;
+    if (header !== undefined) {
+      header = Buffer.concat([header, data]);
+      if (header.length < 30) continue;
+      const start = dataOffset(header, region.start);
+      if (header.length < start) continue;
+      data = header.subarray(start);
+      header = undefined;
+    }
+    const take = data.subarray(0, left);
+    left -= take.length;
+    if (take.length > 0) yield take;
+    if (left === 0) return;
+  }
+  if (header !== undefined) dataOffset(header, region.start);
+  throw runsOver(file, region.start);
 }
 
 function offset(files: ZipFile[], index: number): number {

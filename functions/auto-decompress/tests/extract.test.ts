@@ -190,23 +190,34 @@ describe("extractArchive (zip)", () => {
     }
   }, 60_000);
 
-  it("fails an entry whose central-directory record points where no local header is, and writes the rest", async () => {
-    const zip = Buffer.from(
-      zipSync({ "first.txt": new TextEncoder().encode("first"), "second.txt": new TextEncoder().encode("second") }),
-    );
-    const central = zip.lastIndexOf("second.txt") - 46;
-    // The second record's offset to its local header (record offset 42): one byte too far.
-    zip.writeUInt32LE(zip.readUInt32LE(central + 42) + 1, central + 42);
-    await upload("in/misplaced.zip", zip);
-    const manifest = await extract("in/misplaced.zip");
-    expect(manifest.entries[1]).toMatchObject({ name: "second.txt", outcome: "failed" });
-    expect(manifest.entries[1]?.reason).toMatch(/^second\.txt: no local file header at offset \d+/);
-    expect(keysUnder("out/in/misplaced.zip/").sort()).toEqual([
-      "out/in/misplaced.zip/.cosfn-manifest.json",
-      "out/in/misplaced.zip/first.txt",
-    ]);
-    expect(await stored("out/in/misplaced.zip/first.txt")).toBe("first");
-  });
+  it.each([
+    ["second.txt", "read whole"],
+    ["third.bin", "streamed"],
+  ])(
+    "fails an entry whose central-directory record points where no local header is (%s, %s), and writes the rest",
+    async (misplaced) => {
+      const entries = {
+        "first.txt": new TextEncoder().encode("first"),
+        "second.txt": new TextEncoder().encode("second"),
+        "third.bin": [text(1536 * 1024, 3), { level: 0 }] as [Uint8Array, { level: 0 }],
+      };
+      const zip = Buffer.from(zipSync(entries));
+      const central = zip.lastIndexOf(misplaced) - 46;
+      // The record's offset to its local header (record offset 42): one byte too far.
+      zip.writeUInt32LE(zip.readUInt32LE(central + 42) + 1, central + 42);
+      const key = `in/misplaced-${misplaced}.zip`;
+      await upload(key, zip);
+      const manifest = await extract(key);
+      const index = Object.keys(entries).indexOf(misplaced);
+      expect(manifest.entries[index]).toMatchObject({ name: misplaced, outcome: "failed" });
+      expect(manifest.entries[index]?.reason).toMatch(new RegExp(`^${misplaced}: no local file header at offset \\d+`));
+      const written = Object.keys(entries).filter((name) => name !== misplaced);
+      expect(keysUnder(`out/${key}/`).sort()).toEqual(
+        [`out/${key}/.cosfn-manifest.json`, ...written.map((name) => `out/${key}/${name}`)].sort(),
+      );
+      expect(await stored(`out/${key}/first.txt`)).toBe("first");
+    },
+  );
 
   it("resumes: a second run finds every entry written with the same size and CRC and rewrites none", async () => {
     const first = test.cloud.store.head(BUCKET, "out/in/basic.zip/readme.txt");
