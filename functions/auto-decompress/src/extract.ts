@@ -42,6 +42,8 @@ export interface ExtractInput {
   /** Bytes per part of an entry's multipart upload, and parts in flight per entry. */
   partSize?: number;
   partsInFlight?: number;
+  /** How often progress is logged while the extraction runs. Default 5 s. */
+  progressEveryMs?: number;
 }
 
 /**
@@ -99,7 +101,12 @@ class Extraction {
   readonly #written = new Set<string>();
   /** The keys under the target prefix before this extraction wrote anything (one listing). */
   existingKeys = new Set<string>();
-  #lastProgress = Date.now();
+  /** File entries to write, when known before the first is written (zip). */
+  planned: number | undefined;
+  /** Entries finished so far, whatever their outcome. */
+  #finished = 0;
+  readonly #started = Date.now();
+  #progress: NodeJS.Timeout | undefined;
 
   constructor(
     readonly input: ExtractInput,
@@ -122,7 +129,26 @@ class Extraction {
     const run = new Extraction(input, format);
     for await (const object of input.cos.list(input.target.bucket, { prefix: input.target.prefix }))
       run.existingKeys.add(object.key);
+    run.#progress = setInterval(() => run.#logProgress(), input.progressEveryMs ?? 5000).unref();
     return run;
+  }
+
+  /** Logs entries finished (of those planned, when known), bytes inflated, and both rates since the start. */
+  #logProgress(): void {
+    const seconds = Math.max(0.001, (Date.now() - this.#started) / 1000);
+    this.input.log.info("progress", {
+      entriesDone: this.#finished,
+      ...(this.planned !== undefined && { entriesPlanned: this.planned }),
+      inflatedBytes: this.inflated,
+      entriesPerSecond: Math.round((this.#finished / seconds) * 10) / 10,
+      inflatedBytesPerSecond: Math.round(this.inflated / seconds),
+      elapsedMs: Date.now() - this.#started,
+    });
+  }
+
+  /** Ends the progress log; `finish` calls it, and so must any path that throws without finishing. */
+  stopProgress(): void {
+    clearInterval(this.#progress);
   }
 
   /**
@@ -309,10 +335,8 @@ class Extraction {
       }
       line.outcome = "failed";
       line.reason = (error as Error).message;
-    }
-    if (Date.now() - this.#lastProgress > 5000) {
-      this.#lastProgress = Date.now();
-      this.input.log.info("progress", { entries: this.manifest.entries.length, inflatedBytes: this.inflated });
+    } finally {
+      this.#finished++;
     }
   }
 
@@ -322,6 +346,7 @@ class Extraction {
 
   /** Saves the manifest, then raises what stopped the archive, or deletes the source if asked. */
   async finish(): Promise<Manifest> {
+    this.stopProgress();
     const { cos, target, signal, source, config, functionName } = this.input;
     const manifest = this.manifest;
     manifest.entries = manifest.entries.filter(Boolean);
@@ -390,6 +415,7 @@ async function extractZip(input: ExtractInput): Promise<Manifest> {
   const work = zip.order
     .map((index) => plan[index] as PlannedEntry)
     .filter((entry) => entry.path !== undefined && entry.skip === undefined && !entry.replacedByLater);
+  run.planned = work.length;
   let next = 0;
   const worker = async () => {
     while (next < work.length && !run.stopped) {
@@ -488,6 +514,7 @@ async function extractTar(
     else if ((error as { retryable?: boolean }).retryable || input.signal.aborted) run.failure ??= error;
     else {
       await Promise.allSettled(pending);
+      run.stopProgress();
       throw new PermanentError(
         "CORRUPT_ARCHIVE",
         `${source.key}: the ${format} stream is corrupt or truncated (${(error as Error).message})`,

@@ -36,11 +36,13 @@ export const main_handler = createHandler<Config>({
       parallelism: parallelismFor(context.memory_limit_in_mb),
     });
     const failed = manifest.entries.filter((entry) => entry.outcome === "failed");
-    if (failed.length > 0) {
+    const first = failed[0];
+    if (first) {
       // The rest of the archive is extracted; a retry would fail these entries the same way.
+      const why = first.reason?.startsWith(`${first.name}: `) ? first.reason : `${first.name}: ${first.reason}`;
       throw new PermanentError(
         "ENTRIES_FAILED",
-        `${failed.length} of ${manifest.entries.length} entries failed (see ${prefix}.cosfn-manifest.json); first: ${failed[0]?.name}: ${failed[0]?.reason}`,
+        `${failed.length} of ${manifest.entries.length} entries failed (see ${prefix}.cosfn-manifest.json); first: ${why}`,
       );
     }
     return { detail: { prefix, ...manifest.counts } };

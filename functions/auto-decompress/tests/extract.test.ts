@@ -219,6 +219,45 @@ describe("extractArchive (zip)", () => {
     },
   );
 
+  it("logs progress every few seconds while it runs: entries done of planned, bytes inflated, rates", async () => {
+    const files: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 6; i++) files[`p${i}.txt`] = text(20_000, i);
+    await upload("in/progress.zip", zipSync(files));
+    // Each entry's upload takes 40 ms, so six entries one at a time outlast several 20 ms progress ticks.
+    test.cloud.faults.add({ fault: { kind: "latency", ms: 40 }, method: "PUT", pattern: /out\/in\/progress\.zip\/p/ });
+    const lines: Record<string, unknown>[] = [];
+    const info = test.cloud.store.head(BUCKET, "in/progress.zip");
+    const manifest = await extractArchive({
+      cos: createCosClient({ region: "ap-guangzhou" }),
+      source: { bucket: BUCKET, key: "in/progress.zip", size: info?.size ?? null, etag: info?.etag ?? null },
+      target: { bucket: BUCKET, prefix: "out/in/progress.zip/" },
+      config: loadConfig(new EnvReader({})),
+      functionName: "auto-decompress",
+      signal: new AbortController().signal,
+      log: new Logger({}, "info", (line) => lines.push(JSON.parse(line))),
+      parallelism: 1,
+      progressEveryMs: 20,
+    });
+    test.cloud.faults.clear();
+    expect(manifest.counts.written).toBe(6);
+    const progress = lines.filter((line) => line.message === "progress");
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    for (const line of progress) {
+      expect(line).toMatchObject({ level: "info", entriesPlanned: 6 });
+      expect(line.entriesDone).toBeLessThanOrEqual(6);
+      expect(typeof line.inflatedBytes).toBe("number");
+      expect(typeof line.entriesPerSecond).toBe("number");
+      expect(typeof line.inflatedBytesPerSecond).toBe("number");
+    }
+    const done = progress.map((line) => line.entriesDone as number);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(done.at(-1)).toBeGreaterThan(0);
+    // Nothing is logged once the extraction has finished.
+    const count = lines.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lines.length).toBe(count);
+  });
+
   it("resumes: a second run finds every entry written with the same size and CRC and rewrites none", async () => {
     const first = test.cloud.store.head(BUCKET, "out/in/basic.zip/readme.txt");
     const again = await extract("in/basic.zip");
