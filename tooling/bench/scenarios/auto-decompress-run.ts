@@ -32,6 +32,7 @@ cos.readStream = (...args: Parameters<typeof readStream>) => {
 };
 const info = await cos.head(bucket, key);
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const manifest = await extractArchive({
   cos,
   source: { bucket, key, size: info?.size ?? null, etag: info?.etag ?? null },
@@ -51,7 +52,8 @@ const manifest = await extractArchive({
   parallelism: parallelismFor(Number(memoryMb)),
 });
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 const inflated = manifest.entries.reduce((sum, e) => sum + (e.outcome === "written" ? e.size : 0), 0);
 process.stdout.write(
-  `${JSON.stringify({ ms, written: manifest.counts.written, inflated, bytesRead, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`,
+  `${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, written: manifest.counts.written, inflated, bytesRead, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`,
 );

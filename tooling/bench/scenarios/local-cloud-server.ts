@@ -1,12 +1,15 @@
-// The local cloud in a process of its own, so that the benchmark can read its peak memory.
+// The local cloud in a process of its own, so that the benchmark can read its peak memory and, on a line
+// `cpu` on stdin, the CPU time it has used so far (a line `{"cpuMs": ...}` on stdout).
+import { createInterface } from "node:readline";
 import { startLocalCloud } from "@cosfn/local-cloud";
 
 const cloud = await startLocalCloud({ buckets: ["bench-1250000000"] });
 process.stdout.write(`${JSON.stringify({ endpoint: cloud.endpoint, credentials: cloud.credentials[0] })}\n`);
+createInterface({ input: process.stdin }).on("line", (line) => {
+  if (line.trim() !== "cpu") return;
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ cpuMs: (user + system) / 1000 })}\n`);
+});
 process.on("SIGTERM", () => {
-  if (process.env.COSFN_BENCH_CPU) {
-    const { userCPUTime, systemCPUTime } = process.resourceUsage();
-    process.stderr.write(`local cloud cpu user ${userCPUTime / 1e6} s, system ${systemCPUTime / 1e6} s\n`);
-  }
   void cloud.close().then(() => process.exit(0));
 });
