@@ -10,6 +10,7 @@ import { runCli } from "./run-cli.ts";
 
 const BUCKET = "examplebucket-1250000000";
 const bin = fileURLToPath(new URL("../bin/cosfn.js", import.meta.url));
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
 let cloud: LocalCloud;
 let env: NodeJS.ProcessEnv;
 let dir: string;
@@ -129,6 +130,45 @@ describe("cosfn dev", () => {
       "kept",
     );
     expect(await again.stop()).toMatchObject({ code: 0 });
+  }, 60_000);
+
+  it("runs auto-decompress against it: invoke with the event of an uploaded zip writes the entries under extracted/ and prints the summary", async () => {
+    const started = await startDev(["--port", "0", "--bucket", BUCKET]);
+    try {
+      const devEnv = { COSFN_COS_ENDPOINT: started.endpoint };
+      const archive = join(repo, "test-fixtures/archives/data-descriptor.zip");
+      expect((await cos(["cp", archive, `cos://${BUCKET}/uploads/sample.zip`], "", devEnv)).status).toBe(0);
+      const event = join(repo, "test-fixtures/events/object-created-put/archive.json");
+      const result = await runCli(["invoke", join(repo, "functions/auto-decompress"), "--event", event], "", devEnv);
+      expect(result.status, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        function: "auto-decompress",
+        processed: 1,
+        failed: 0,
+        records: [
+          {
+            key: "uploads/sample.zip",
+            outcome: "done",
+            detail: { prefix: "extracted/uploads/sample/", written: 2, failed: 0 },
+          },
+        ],
+      });
+      const listed = await cos(["ls", `cos://${BUCKET}/extracted/uploads/sample/`], "", devEnv);
+      expect(
+        listed.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => line.split("\t")[0]),
+      ).toEqual([
+        "extracted/uploads/sample/.cosfn-manifest.json",
+        "extracted/uploads/sample/streamed-1.txt",
+        "extracted/uploads/sample/streamed-2.txt",
+      ]);
+      const entry = await cos(["cat", `cos://${BUCKET}/extracted/uploads/sample/streamed-1.txt`], "", devEnv);
+      expect(entry.stdout).toBe("written by a streaming zipper");
+    } finally {
+      await started.stop();
+    }
   }, 60_000);
 });
 

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { LOCAL_CREDENTIALS } from "@cosfn/local-cloud";
 import { unzipSync } from "fflate";
 import { deployedSettings, runFunction } from "../function-run.ts";
 import { CommandError, type Io, readInput, UsageError } from "../io.ts";
@@ -16,7 +17,9 @@ logs go to standard error. If the handler throws, the error goes to standard err
 standard output, and the exit status is 1.
 
 The function reads COSFN_COS_ENDPOINT, the TENCENTCLOUD_* credentials and its own settings from the
-environment: the environment of this command, then serverless.yml's variables, then --env.
+environment: the environment of this command, then serverless.yml's variables, then --env. With
+COSFN_COS_ENDPOINT set and no TENCENTCLOUD_SECRETID, it gets the local cloud's default credentials (those
+cosfn dev prints), as SCF would hand it its role's.
 
 <function>: a name under functions/, or the path of a function folder.
 
@@ -71,11 +74,16 @@ export async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promi
   const { name, dir } = functionDir(target);
   const settings = deployedSettings(dir, name);
   const entry = values.bundle ? await bundleEntry(findRoot(dir), name) : join(dir, "src", "index.ts");
+  const functionEnv = { ...env, ...settings.environment, ...overrides };
+  if (functionEnv.COSFN_COS_ENDPOINT && !functionEnv.TENCENTCLOUD_SECRETID && !functionEnv.TENCENTCLOUD_SECRETKEY) {
+    functionEnv.TENCENTCLOUD_SECRETID = LOCAL_CREDENTIALS.secretId;
+    functionEnv.TENCENTCLOUD_SECRETKEY = LOCAL_CREDENTIALS.secretKey;
+  }
   const outcome = await runFunction({
     entry,
     event,
     settings,
-    env: { ...env, ...settings.environment, ...overrides },
+    env: functionEnv,
     onLog: (chunk) => io.stderr.write(chunk.toString()),
   });
   if (outcome.ok) {
