@@ -219,6 +219,34 @@ describe("extractArchive (zip)", () => {
     },
   );
 
+  it("reads entries in the order their bytes lie, whatever the central directory's order, and reports them in its", async () => {
+    const names = ["a.txt", "b.txt", "c.txt", "d.txt"];
+    const zip = Buffer.from(zipSync(Object.fromEntries(names.map((name, i) => [name, text(3000 + i * 100, i)]))));
+    // Reverse the central-directory records in place: same directory offset and size, opposite order.
+    const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    const start = zip.readUInt32LE(eocd + 16);
+    const records: Buffer[] = [];
+    for (let at = start; at < eocd; ) {
+      const length = 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+      records.push(Buffer.from(zip.subarray(at, at + length)));
+      at += length;
+    }
+    Buffer.concat(records.reverse()).copy(zip, start);
+    await upload("in/reordered.zip", zip);
+    test.cloud.faults.add({ fault: { kind: "latency", ms: 0 }, method: "GET", pattern: /reordered\.zip$/ });
+    const before = test.cloud.faults.injected.latency;
+    const manifest = await extract("in/reordered.zip");
+    const reads = test.cloud.faults.injected.latency - before;
+    test.cloud.faults.clear();
+    // The four entries lie side by side: one span, one range read for all of them.
+    expect(reads).toBeLessThanOrEqual(5);
+    expect(manifest.entries.map((entry) => entry.name)).toEqual([...names].reverse());
+    expect(manifest.counts).toMatchObject({ written: 4, failed: 0 });
+    for (const [i, name] of names.entries()) {
+      expect(await stored(`out/in/reordered.zip/${name}`)).toBe(text(3000 + i * 100, i).toString());
+    }
+  });
+
   it("logs progress every few seconds while it runs: entries done of planned, bytes inflated, rates", async () => {
     const files: Record<string, Uint8Array> = {};
     for (let i = 0; i < 6; i++) files[`p${i}.txt`] = text(20_000, i);
