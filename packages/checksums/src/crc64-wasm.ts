@@ -56,19 +56,23 @@ const I32_ADD = 0x6a;
 const I32_AND = 0x71;
 const I32_XOR = 0x73;
 const I32_SHL = 0x74;
+const I32_SHR_U = 0x76;
 const I64_XOR = 0x85;
 const I64_SHR_U = 0x88;
 const I32_WRAP_I64 = 0xa7;
 
-// Locals: 0 length (param), 1 crc (i64), 2 p, 3 end of the 8-byte steps, 4 end.
-const [LENGTH, CRC, P, END8, END_] = [0, 1, 2, 3, 4];
+// Locals: 0 length (param), 1 crc (i64), 2 p, 3 end of the 8-byte steps, 4 end, 5 and 6 the register's halves.
+const [LENGTH, CRC, P, END8, END_, LO, HI] = [0, 1, 2, 3, 4, 5, 6];
 const i32 = (value: number) => [I32_CONST, ...sleb(value)];
 const load64 = (offset: number) => [I64_LOAD, 3, ...uleb(offset)];
 
-/** `T[table][(crc >>> 8 * byte) & 0xff]` */
-function lookup(table: number, byte: number): number[] {
-  const shifted = byte === 0 ? [GET, CRC] : [GET, CRC, I64_CONST, ...sleb(8 * byte), I64_SHR_U];
-  return [...shifted, I32_WRAP_I64, ...i32(0xff), I32_AND, ...i32(3), I32_SHL, ...load64(table * 2048)];
+/**
+ * `T[table][(half >>> 8 * byte) & 0xff]`, on one 32-bit half of the register: the byte's offset into the table,
+ * `byte value * 8`, is one shift and one mask.
+ */
+function lookup(table: number, half: number, byte: number): number[] {
+  const shifted = byte === 0 ? [GET, half, ...i32(3), I32_SHL] : [GET, half, ...i32(8 * byte - 3), I32_SHR_U];
+  return [...shifted, ...i32(0x7f8), I32_AND, ...load64(table * 2048)];
 }
 
 /** `while (p < limit) { ...step; p += stride }` */
@@ -134,8 +138,22 @@ const body = [
     I64_XOR,
     SET,
     CRC,
-    ...lookup(7, 0),
-    ...[6, 5, 4, 3, 2, 1, 0].flatMap((table) => [...lookup(table, 7 - table), I64_XOR]),
+    GET,
+    CRC,
+    I32_WRAP_I64,
+    SET,
+    LO,
+    GET,
+    CRC,
+    I64_CONST,
+    32,
+    I64_SHR_U,
+    I32_WRAP_I64,
+    SET,
+    HI,
+    ...lookup(7, LO, 0),
+    ...[6, 5, 4].flatMap((table) => [...lookup(table, LO, 7 - table), I64_XOR]),
+    ...[3, 2, 1, 0].flatMap((table) => [...lookup(table, HI, 3 - table), I64_XOR]),
     SET,
     CRC,
   ),
@@ -175,7 +193,7 @@ const body = [
   ...uleb(STATE),
   END,
 ];
-const locals = [2, 1, 0x7e, 3, 0x7f];
+const locals = [2, 1, 0x7e, 5, 0x7f];
 const code = [...locals, ...body];
 
 const MODULE = new Uint8Array([
