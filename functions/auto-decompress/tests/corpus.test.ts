@@ -5,25 +5,20 @@ import { fileURLToPath } from "node:url";
 import { createCosClient } from "@cosfn/cos";
 import { cosEvent } from "@cosfn/events";
 import { EnvReader, Logger } from "@cosfn/runtime";
-import { scfContext, seedObject, startTestCloud, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { scfContext, seedObject, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
+import { describe, expect, it } from "vitest";
 import { writeZip } from "../scripts/zip-writer.ts";
 import { loadConfig } from "../src/config.ts";
 import { extractArchive, type Manifest } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
+import { BUCKET, useTestCloud } from "./cloud.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "cosfn-corpus-extra-"));
 
 const corpus = fileURLToPath(new URL("../../../test-fixtures/archives/", import.meta.url));
-const BUCKET = "examplebucket-1250000000";
 let test: TestCloud;
-beforeAll(async () => {
-  test = await startTestCloud({ buckets: [BUCKET] });
-  vi.stubEnv("COSFN_LOG_LEVEL", "error");
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await test.close();
+useTestCloud((started) => {
+  test = started;
 });
 
 const allKeys = () => storedKeys(test.cloud, BUCKET);

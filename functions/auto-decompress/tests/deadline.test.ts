@@ -2,22 +2,17 @@ import { Readable } from "node:stream";
 import { createCosClient } from "@cosfn/cos";
 import { cosEvent } from "@cosfn/events";
 import { EnvReader, Logger } from "@cosfn/runtime";
-import { scfContext, startTestCloud, type TestCloud } from "@cosfn/testing";
+import { scfContext, type TestCloud } from "@cosfn/testing";
 import { zipSync } from "fflate";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { extractArchive } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
+import { BUCKET, useTestCloud } from "./cloud.ts";
 
-const BUCKET = "examplebucket-1250000000";
 let test: TestCloud;
-beforeAll(async () => {
-  test = await startTestCloud({ buckets: [BUCKET] });
-  vi.stubEnv("COSFN_LOG_LEVEL", "error");
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await test.close();
+useTestCloud((started) => {
+  test = started;
 });
 
 const attributes = { contentType: "application/zip", headers: {}, meta: {}, storageClass: "STANDARD", tags: [] };

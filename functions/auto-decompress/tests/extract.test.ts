@@ -1,20 +1,18 @@
 import { createCosClient } from "@cosfn/cos";
 import { cosEvent, parseCosEvent } from "@cosfn/events";
 import { EnvReader, Logger } from "@cosfn/runtime";
-import { scfContext, seedObject, startTestCloud, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
+import { scfContext, seedObject, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
 import { zipSync } from "fflate";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { extractArchive, manifestKey } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
+import { BUCKET, useTestCloud } from "./cloud.ts";
 
-const BUCKET = "examplebucket-1250000000";
 let test: TestCloud;
-
-beforeAll(async () => {
-  test = await startTestCloud({ buckets: [BUCKET] });
+useTestCloud((started) => {
+  test = started;
 });
-afterAll(() => test.close());
 
 /** Pseudo-random lowercase text: compresses about 2:1, like real files. */
 function text(length: number, seed: number): Buffer {

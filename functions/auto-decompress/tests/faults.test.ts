@@ -1,16 +1,17 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createCosClient } from "@cosfn/cos";
-import { startTestCloud, storedText, type TestCloud } from "@cosfn/testing";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { storedText, type TestCloud } from "@cosfn/testing";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { main_handler } from "../src/index.ts";
+import { BUCKET, useTestCloud } from "./cloud.ts";
 
 const corpus = fileURLToPath(new URL("../../../test-fixtures/archives/", import.meta.url));
-const BUCKET = "examplebucket-1250000000";
 let test: TestCloud;
-beforeAll(async () => {
-  test = await startTestCloud({ buckets: [BUCKET] });
-  vi.stubEnv("COSFN_LOG_LEVEL", "error");
+useTestCloud((started) => {
+  test = started;
+});
+beforeAll(() => {
   test.cloud.triggers.add({
     bucket: BUCKET,
     events: ["cos:ObjectCreated:*"],
@@ -18,10 +19,6 @@ beforeAll(async () => {
     functionName: "auto-decompress",
     handler: (event, context) => main_handler(event, { ...context, time_limit_in_ms: 60_000 }),
   });
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await test.close();
 });
 
 const stored = (key: string) => storedText(test.cloud, BUCKET, key);

@@ -1,18 +1,17 @@
 import { gzipSync } from "node:zlib";
 import { createCosClient } from "@cosfn/cos";
 import { EnvReader, Logger } from "@cosfn/runtime";
-import { seedObject, startTestCloud, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedObject, storedKeys, storedText, type TestCloud } from "@cosfn/testing";
+import { describe, expect, it } from "vitest";
 import { makeTar, type TarItem } from "../scripts/tar-writer.ts";
 import { loadConfig } from "../src/config.ts";
 import { extractArchive } from "../src/extract.ts";
+import { BUCKET, useTestCloud } from "./cloud.ts";
 
-const BUCKET = "examplebucket-1250000000";
 let test: TestCloud;
-beforeAll(async () => {
-  test = await startTestCloud({ buckets: [BUCKET] });
+useTestCloud((started) => {
+  test = started;
 });
-afterAll(() => test.close());
 
 const upload = (key: string, data: Uint8Array) => seedObject(test.cloud, BUCKET, key, data);
 const stored = (key: string) => storedText(test.cloud, BUCKET, key);
