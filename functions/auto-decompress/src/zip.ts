@@ -124,7 +124,7 @@ export async function openZip(source: RangeSource): Promise<OpenZip> {
 }
 
 /** Entries up to this size (compressed and inflated) are read whole. */
-export const WHOLE_ENTRY_BYTES = 1024 * 1024;
+const WHOLE_ENTRY_BYTES = 1024 * 1024;
 /** Neighbouring small entries are read together, up to this many bytes per range read. */
 const SPAN_BYTES = 2 * 1024 * 1024;
 /** Spans kept in memory; reading runs front to back, so older spans are not needed again. */
@@ -137,11 +137,12 @@ interface Span {
 }
 
 /**
- * Reads small entries in runs: the bytes between one entry's local header and the next entry's are its
- * region, and neighbouring regions of small entries form a span of up to 2 MiB that one range read fetches.
- * Extracting many small files then costs one GET per span instead of one per entry, and the next span is
- * fetched while the current one is inflated. Each entry's local header is checked against its region, and
- * inflation stops one byte past the size the central directory declares, so a lying entry cannot grow.
+ * Reads plain entries by their regions: the bytes between one entry's local header and the next entry's.
+ * Neighbouring regions of small entries form a span of up to 2 MiB that one range read fetches, so extracting
+ * many small files costs one GET per span instead of one per entry, and the next span is fetched while the
+ * current one is inflated; a small entry is inflated whole, stopping one byte past the size the central
+ * directory declares, so a lying entry cannot grow. A larger entry streams from one range read over its region.
+ * Either way the local header is checked against the region.
  */
 class SpanReader {
   /** File indexes by offset of their local header. */
