@@ -229,7 +229,8 @@ class Extraction {
   /**
    * Writes one entry from its inflated bytes, unless a previous attempt wrote it or ON_CONFLICT says not to.
    * `open` gives the bytes as a stream, or whole for a small entry; it is called only when the entry is
-   * written. Throws what should stop the archive; records the rest.
+   * written, so a caller reading a shared stream (tar) drains the entry when it is not. Throws what should
+   * stop the archive; records the rest.
    */
   async write(entry: PlannedEntry, open: () => Readable | Promise<Buffer>): Promise<void> {
     const line = this.manifest.entries[entry.index] as ManifestEntry;
@@ -506,7 +507,13 @@ async function extractTar(
         pending.add(upload);
         while (pending.size >= limit) await Promise.race(pending);
       } else {
-        await run.write(plannedEntry, () => body);
+        let opened = false;
+        await run.write(plannedEntry, () => {
+          opened = true;
+          return body;
+        });
+        // An entry not written (already written, ON_CONFLICT) is drained, or the tar stream would stop here.
+        if (!opened) body.resume();
       }
     }
   } catch (error) {

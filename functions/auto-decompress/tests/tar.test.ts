@@ -82,6 +82,27 @@ describe("extractArchive (tar, tar.gz, gzip)", () => {
     expect(test.cloud.store.head(BUCKET, "out/in/sample.tar/readme.txt")?.lastModified).toBe(first?.lastModified);
   });
 
+  it("resumes a tar whose large entry (streamed, not read whole) was already written, and reaches the entries after it", {
+    timeout: 30_000,
+  }, async () => {
+    const big = "0123456789abcdef".repeat(128 * 1024); // 2 MiB
+    await upload(
+      "in/big.tar",
+      await makeTar([
+        { name: "big.txt", body: big },
+        { name: "after.txt", body: "after" },
+      ]),
+    );
+    const first = await extract("in/big.tar");
+    expect(first.counts).toMatchObject({ written: 2, failed: 0 });
+    const again = await extract("in/big.tar");
+    expect(again.counts).toMatchObject({ written: 0, "already-written": 2 });
+    const skipped = await extract("in/big.tar", { ON_CONFLICT: "skip" });
+    expect(skipped.counts).toMatchObject({ written: 0, "already-written": 2 });
+    expect(await stored("out/in/big.tar/after.txt")).toBe("after");
+    expect((await stored("out/in/big.tar/big.txt")).length).toBe(big.length);
+  });
+
   it("extracts a single gzipped file as one object named without .gz", async () => {
     await upload("logs/app.log.gz", gzipSync(Buffer.from("line 1\nline 2\n")));
     const manifest = await extract("logs/app.log.gz");
