@@ -19,3 +19,19 @@ export function useTestCloud(started: (test: TestCloud) => void): void {
     await test?.close();
   });
 }
+
+/** Runs `run` and counts the GET requests matching `pattern` that reach the local cloud meanwhile (a 0 ms fault). */
+export async function countGets<T>(
+  test: TestCloud,
+  pattern: RegExp,
+  run: () => Promise<T>,
+): Promise<{ result: T; gets: number }> {
+  test.cloud.faults.add({ fault: { kind: "latency", ms: 0 }, method: "GET", pattern });
+  const before = test.cloud.faults.injected.latency;
+  try {
+    const result = await run();
+    return { result, gets: test.cloud.faults.injected.latency - before };
+  } finally {
+    test.cloud.faults.clear();
+  }
+}
