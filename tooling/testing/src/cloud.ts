@@ -1,4 +1,5 @@
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "@cosfn/local-cloud";
+import { afterAll, beforeAll } from "vitest";
 
 /** A local cloud for a test file, with the environment a function needs to reach it. */
 export interface TestCloud {
@@ -35,4 +36,45 @@ export async function startTestCloud(options: LocalCloudOptions = {}): Promise<T
       }
     },
   };
+}
+
+export interface UseTestCloudOptions extends LocalCloudOptions {
+  /** `COSFN_LOG_LEVEL` while the file's tests run; default `error`, so a function's own logs stay quiet. */
+  logLevel?: "debug" | "info" | "warn" | "error";
+}
+
+/**
+ * A local cloud for one vitest file: started before its tests (with the environment pointing at it and the
+ * function's logs quieted), closed after them. Returns a handle whose `cloud` and `env` are set once the file's
+ * `beforeAll` ran; read them inside tests or hooks, not at the top level of the file.
+ */
+export function useTestCloud(options: UseTestCloudOptions = {}): TestCloud {
+  const { logLevel = "error", ...cloudOptions } = options;
+  let started: TestCloud | undefined;
+  let savedLevel: string | undefined;
+  const handle = {
+    get cloud(): LocalCloud {
+      if (!started) throw new Error("useTestCloud: the cloud starts in beforeAll; use it inside a test or hook");
+      return started.cloud;
+    },
+    get env(): Record<string, string> {
+      if (!started) throw new Error("useTestCloud: the cloud starts in beforeAll; use it inside a test or hook");
+      return started.env;
+    },
+    close: async () => {
+      await started?.close();
+      started = undefined;
+    },
+  };
+  beforeAll(async () => {
+    started = await startTestCloud(cloudOptions);
+    savedLevel = process.env.COSFN_LOG_LEVEL;
+    process.env.COSFN_LOG_LEVEL = logLevel;
+  });
+  afterAll(async () => {
+    if (savedLevel === undefined) delete process.env.COSFN_LOG_LEVEL;
+    else process.env.COSFN_LOG_LEVEL = savedLevel;
+    await handle.close();
+  });
+  return handle;
 }
