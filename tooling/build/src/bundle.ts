@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
 import { zipSync } from "fflate";
 
@@ -11,6 +11,11 @@ export interface BuiltFunction {
   name: string;
   /** `dist/<name>.zip`: `index.js` (handler `index.main_handler`) and the native packages it needs. */
   zip: string;
+  /**
+   * `dist/<name>/`: the zip's files unzipped, exactly (rewritten on every build). This is what `serverless.yml`'s
+   * `src` names: the Serverless Framework's `scf` component takes a folder and zips it itself.
+   */
+  dir: string;
   /** `dist/<name>.index.js.map`: kept beside the zip, not in it. */
   sourceMap: string;
   bundleBytes: number;
@@ -38,7 +43,7 @@ export const SCF_NODE_TARGET = "node20.15";
 /**
  * Bundles `functions/<name>/src/index.ts` into one minified CommonJS `index.js` for SCF's `Nodejs20.15`, with
  * an `import.meta.url` shim, installs any native packages for linux-x64 glibc into a staging folder, and
- * writes `dist/<name>.zip` with the source map beside it.
+ * writes `dist/<name>.zip`, the same files unzipped in `dist/<name>/` and the source map beside them.
  */
 export async function buildFunction(root: string, name: string): Promise<BuiltFunction> {
   const dir = join(root, "functions", name);
@@ -79,7 +84,22 @@ export async function buildFunction(root: string, name: string): Promise<BuiltFu
   const zipped = zipSync(files, { level: 9 });
   const zip = join(dist, `${name}.zip`);
   await writeFile(zip, zipped);
-  return { name, zip, sourceMap, bundleBytes, zipBytes: zipped.length, natives: native };
+  const unzipped = join(dist, name);
+  await writeFolder(unzipped, files);
+  return { name, zip, dir: unzipped, sourceMap, bundleBytes, zipBytes: zipped.length, natives: native };
+}
+
+/**
+ * Replaces `dir` with exactly `files` (paths relative to it, as `unzipSync` returns them; folder entries ending
+ * in `/` are skipped), so nothing of an earlier build stays behind.
+ */
+export async function writeFolder(dir: string, files: Record<string, Uint8Array>): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  for (const [path, data] of Object.entries(files)) {
+    if (path.endsWith("/")) continue;
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), data);
+  }
 }
 
 /**

