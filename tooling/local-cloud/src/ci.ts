@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CosError } from "./cos/errors.ts";
-import type { CiProcessHandler } from "./cos/handler.ts";
+import type { CiProcessHandler } from "./cos/request.ts";
 import type { ObjectStore, StoredObject } from "./cos/store.ts";
 import { type XmlNode, xmlDocument } from "./cos/xml.ts";
 

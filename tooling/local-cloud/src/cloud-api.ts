@@ -1,6 +1,8 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type CamNeed, type CamPolicy, camDenied } from "./cam.ts";
 import type { Credentials } from "./cos/signature.ts";
+import type { RequestDraft } from "./request-log.ts";
 
 /** One Cloud API 3.0 call the local cloud received, whether it succeeded or not. */
 export interface CloudApiCall {
@@ -39,6 +41,20 @@ export interface CloudApiOptions {
   cdnDomains?: string[];
   /** EdgeOne zones that exist. Default: any. */
   teoZones?: string[];
+  /** The CAM policy of a SecretId, if it has one; calls signed by it must be allowed by it. */
+  policyFor?: (secretId: string) => CamPolicy | undefined;
+}
+
+/** The CAM need of a Cloud API call: `<service>:<Action>` on `*`. */
+export function cloudApiNeed(service: string, action: string): CamNeed {
+  return { action: `${service}:${action}`, resource: "*" };
+}
+
+/** The service a Cloud API request is for: its host (`cdn.tencentcloudapi.com`), else its credential scope. */
+export function cloudApiService(req: IncomingMessage): string {
+  const host = /^([a-z0-9]+)\.(?:[a-z0-9-]+\.)?tencentcloudapi\.com(?::\d+)?$/.exec(req.headers.host ?? "");
+  if (host) return host[1] as string;
+  return /\/([a-z0-9]+)\/tc3_request/.exec(header(req, "authorization") ?? "")?.[1] ?? "unknown";
 }
 
 type Area = "mainland" | "overseas";
@@ -88,8 +104,10 @@ export class CloudApi {
     return this.#used.get(quota) ?? 0;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Serves one call; `draft`, if given, is the request log's entry in the making. */
+  async handle(req: IncomingMessage, res: ServerResponse, draft?: RequestDraft): Promise<void> {
     const requestId = randomUUID();
+    if (draft) draft.requestId = requestId;
     const body = await readBody(req);
     const action = header(req, "x-tc-action") ?? "";
     const version = header(req, "x-tc-version") ?? "";
@@ -98,7 +116,22 @@ export class CloudApi {
     try {
       if (req.method !== "POST")
         throw new CloudApiError("UnsupportedProtocol", "the local cloud accepts POST requests with a JSON body");
+      const secretId = /Credential=([^/,\s]+)\//.exec(header(req, "authorization") ?? "")?.[1];
+      if (draft) draft.secretId = secretId ?? null;
       const service = verifyTc3(req, body, this.#options.credentials());
+      const need = cloudApiNeed(service, action);
+      if (draft) {
+        draft.service = service;
+        draft.needs = [need];
+      }
+      const policy = secretId ? this.#options.policyFor?.(secretId) : undefined;
+      if (policy && camDenied(policy, [need]).length > 0) {
+        if (draft) draft.denied = true;
+        throw new CloudApiError(
+          "AuthFailure.UnauthorizedOperation",
+          `You are not authorized to perform this operation. Check your CAM policies. [[request id:${requestId}]you are not authorized to perform operation (${need.action})\nresource (${need.resource}) has no permission`,
+        );
+      }
       let params: Record<string, unknown>;
       try {
         params = body.length ? JSON.parse(body.toString("utf8")) : {};
@@ -114,6 +147,7 @@ export class CloudApi {
     } catch (error) {
       const e = error instanceof CloudApiError ? error : new CloudApiError("InternalError", (error as Error).message);
       if (call) call.error = e.code;
+      if (draft) draft.errorCode = e.code;
       send(res, { Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId } });
     }
   }

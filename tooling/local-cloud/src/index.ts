@@ -8,7 +8,8 @@ export {
   verifyTc3,
 } from "./cloud-api.ts";
 export { CosError } from "./cos/errors.ts";
-export { type CiProcessHandler, type CosChange, parseRange } from "./cos/handler.ts";
+export { parseRange } from "./cos/objects.ts";
+export type { CiProcessHandler, CosChange } from "./cos/request.ts";
 export { type Credentials, camSafeUrlEncode, cosSignature, verifyCosSignature } from "./cos/signature.ts";
 export { type Bucket, type ObjectAttributes, ObjectStore, type StoredObject } from "./cos/store.ts";
 export { type FaultKind, type FaultRule, Faults } from "./faults.ts";

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type CamPolicy, checkCamPolicy } from "./cam.ts";
 import { type CloudInfiniteOptions, cloudInfinite } from "./ci.ts";
-import { CloudApi } from "./cloud-api.ts";
+import { CloudApi, cloudApiNeed, cloudApiService } from "./cloud-api.ts";
 import { CosError } from "./cos/errors.ts";
-import { answerCosError, cosTarget, handleCosRequest } from "./cos/handler.ts";
+import { cosTarget, handleCosRequest, parseCosRequest } from "./cos/handler.ts";
+import { answerCosError } from "./cos/response.ts";
 import type { Credentials } from "./cos/signature.ts";
 import { ObjectStore } from "./cos/store.ts";
 import { applyFaults, Faults } from "./faults.ts";
+import { RequestLog } from "./request-log.ts";
 import { type TriggerOptions, Triggers } from "./triggers.ts";
 
 /** Credentials the local cloud accepts when the environment has none. Printed by `cosfn dev`. */
@@ -42,6 +45,13 @@ export interface LocalCloudOptions {
   /** CDN domains and EdgeOne zones the Cloud API knows; default any. */
   cdnDomains?: string[];
   teoZones?: string[];
+  /** How many requests `cloud.requests` keeps (the oldest are dropped). Default 10,000. */
+  requestLogLimit?: number;
+  /**
+   * CAM policies by SecretId: a request signed by a SecretId with a policy must be allowed by it (else 403
+   * AccessDenied, or the Cloud API's AuthFailure.UnauthorizedOperation). SecretIds without one are unrestricted.
+   */
+  policies?: Record<string, CamPolicy>;
 }
 
 export interface LocalCloud {
@@ -55,6 +65,10 @@ export interface LocalCloud {
   readonly cloudApi: CloudApi;
   readonly credentials: Credentials[];
   readonly region: string;
+  /** Every request served (COS, CI, Cloud API), with its status, bytes, signer and CAM needs. */
+  readonly requests: RequestLog;
+  /** Sets (or with `undefined` removes) the CAM policy that requests signed by `secretId` must satisfy. */
+  setPolicy(secretId: string, policy: CamPolicy | undefined): void;
   close(): Promise<void>;
 }
 
@@ -65,7 +79,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   for (const bucket of options.buckets ?? []) await store.ensureBucket(bucket, region);
   const credentials = options.credentials ?? [credentialsFromEnv()];
   const triggers = new Triggers(options.triggers);
+  const requests = new RequestLog(options.requestLogLimit);
+  const policies = new Map<string, CamPolicy>();
+  const setPolicy = (secretId: string, policy: CamPolicy | undefined) => {
+    if (policy === undefined) policies.delete(secretId);
+    else {
+      checkCamPolicy(policy);
+      policies.set(secretId, policy);
+    }
+  };
+  for (const [secretId, policy] of Object.entries(options.policies ?? {})) setPolicy(secretId, policy);
+  const policyFor = (secretId: string) => policies.get(secretId);
   const cosOptions = {
+    policyFor,
     store,
     credentials: () => credentials,
     onChange: (change: Parameters<Triggers["dispatch"]>[0]) => triggers.dispatch(change),
@@ -73,6 +99,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
   const cloudApi = new CloudApi({
     credentials: () => credentials,
+    policyFor,
     ...(options.cdnDomains && { cdnDomains: options.cdnDomains }),
     ...(options.teoZones && { teoZones: options.teoZones }),
   });
@@ -82,17 +109,30 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const target = cosTarget(req.headers.host);
     const isCloudApi =
       /\.tencentcloudapi\.com(:\d+)?$/.test(req.headers.host ?? "") || req.headers["x-tc-action"] !== undefined;
-    if (target || isCloudApi) {
+    if (target) {
+      const draft = requests.track(req, res, "cos");
+      const parsed = parseCosRequest(req, target, draft);
       const picked = faults.pick(req);
-      const unavailable = target
-        ? () => answerCosError(req, res, new CosError("SlowDown", "please reduce your request rate"))
-        : () => {
-            res.writeHead(503, { "Content-Type": "application/json" });
-            res.end(JSON.stringify({ Response: { Error: { Code: "InternalError", Message: "service unavailable" } } }));
-          };
+      const unavailable = () => {
+        draft.errorCode = "SlowDown";
+        answerCosError(req, res, new CosError("SlowDown", "please reduce your request rate"));
+      };
       if (picked.length > 0 && !(await applyFaults(picked, req, res, unavailable))) return;
-      if (target) await handleCosRequest(req, res, target, cosOptions);
-      else await cloudApi.handle(req, res);
+      await handleCosRequest(req, res, parsed, cosOptions, draft);
+      return;
+    }
+    if (isCloudApi) {
+      const service = cloudApiService(req);
+      const draft = requests.track(req, res, service);
+      draft.needs.push(cloudApiNeed(service, String(req.headers["x-tc-action"] ?? "")));
+      const picked = faults.pick(req);
+      const unavailable = () => {
+        draft.errorCode = "InternalError";
+        res.writeHead(503, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ Response: { Error: { Code: "InternalError", Message: "service unavailable" } } }));
+      };
+      if (picked.length > 0 && !(await applyFaults(picked, req, res, unavailable))) return;
+      await cloudApi.handle(req, res, draft);
       return;
     }
     res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8", Connection: "close" });
@@ -116,6 +156,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cloudApi,
     credentials,
     region,
+    requests,
+    setPolicy,
     async close() {
       triggers.clear();
       await new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { cosEvent, matchesEventName } from "@cosfn/events";
-import type { CosChange } from "./cos/handler.ts";
+import type { CosChange } from "./cos/request.ts";
 import { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
 
 /** What SCF calls: `main_handler(event, context)`. */

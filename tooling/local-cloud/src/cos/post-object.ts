@@ -9,6 +9,8 @@ import type { ObjectAttributes } from "./store.ts";
 /** A browser-form upload (POST Object) once its fields are read and its policy and signature checked. */
 export interface PostUpload {
   key: string;
+  /** The SecretId that signed the form. */
+  secretId: string;
   attributes: ObjectAttributes;
   successStatus: 200 | 201 | 204;
   file: Readable;
@@ -147,6 +149,7 @@ function checkForm(
   const status = Number(fields.get("success_action_status") ?? 204);
   return {
     key,
+    secretId: credentials.secretId,
     attributes: {
       contentType: fields.get("content-type") || "application/octet-stream",
       headers,

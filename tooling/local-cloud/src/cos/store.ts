@@ -20,6 +20,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Crc64, crc64, crc64Combine } from "@cosfn/checksums";
 import { CosError } from "./errors.ts";
+import { MAX_KEYS_PER_LIST, MAX_OBJECT_BYTES, MAX_PARTS, MIN_PART_BYTES } from "./limits.ts";
 
 /** What COS keeps about an object besides its bytes. */
 export interface ObjectAttributes {
@@ -86,10 +87,6 @@ export interface Part {
   file: string;
 }
 
-/** COS's limit on a simple upload and on one part: 5 GB. */
-export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
-export const MAX_PARTS = 10_000;
-
 /** Orders keys as COS lists them: by their UTF-8 bytes. */
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
@@ -122,7 +119,7 @@ export class ObjectStore {
   /** Each bucket's metadata journal, open for appending. */
   readonly #journals = new Map<string, FileHandle>();
   /** Smallest part size COS accepts for every part but the last; tests may lower it. */
-  minPartBytes = 1024 * 1024;
+  minPartBytes = MIN_PART_BYTES;
 
   private constructor(root: string, temporary: boolean) {
     this.root = root;
@@ -321,7 +318,7 @@ export class ObjectStore {
   list(bucketName: string, options: ListOptions = {}): ListResult {
     const bucket = this.#bucket(bucketName);
     const prefix = options.prefix ?? "";
-    const maxKeys = options.maxKeys ?? 1000;
+    const maxKeys = options.maxKeys ?? MAX_KEYS_PER_LIST;
     const objects: StoredObject[] = [];
     const commonPrefixes: string[] = [];
     let index = lowerBound(bucket.sorted, prefix);

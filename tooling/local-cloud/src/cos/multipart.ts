@@ -1,0 +1,134 @@
+import { CosError } from "./errors.ts";
+import { MAX_PARTS_PER_LIST, MAX_UPLOADS_PER_LIST } from "./limits.ts";
+import { attributesFrom, uploadChecks } from "./objects.ts";
+import { bucketName, drain, emit, type RequestContext, readText } from "./request.ts";
+import { sendEmpty, sendXml } from "./response.ts";
+import { parseXmlBody, type XmlNode } from "./xml.ts";
+
+/** Initiate Multipart Upload: `POST /<key>?uploads`. */
+export async function initiateMultipartUpload(context: RequestContext): Promise<void> {
+  const { req, res, key, options } = context;
+  await drain(req);
+  const upload = options.store.initiateUpload(bucketName(context), key, attributesFrom(req));
+  sendXml(res, 200, [
+    "InitiateMultipartUploadResult",
+    [
+      ["Bucket", bucketName(context)],
+      ["Key", key],
+      ["UploadId", upload.uploadId],
+    ],
+  ]);
+}
+
+/** Upload Part: `PUT /<key>?partNumber=N&uploadId=ID`. */
+export async function uploadPart(context: RequestContext): Promise<void> {
+  const { req, res, key, query, options } = context;
+  if (req.headers["x-cos-copy-source"] !== undefined)
+    throw new CosError("NotImplemented", "Upload Part - Copy is not implemented by the local cloud");
+  const upload = options.store.getUpload(bucketName(context), key, query.get("uploadId") ?? "");
+  const part = await options.store.putPart(upload, Number(query.get("partNumber")), req, uploadChecks(req));
+  sendEmpty(res, 200, { ETag: `"${part.etag}"` });
+}
+
+/** Complete Multipart Upload: `POST /<key>?uploadId=ID` with the parts' numbers and ETags. */
+export async function completeMultipartUpload(context: RequestContext): Promise<void> {
+  const { req, res, key, query, options } = context;
+  const upload = options.store.getUpload(bucketName(context), key, query.get("uploadId") ?? "");
+  const body = parseXmlBody(await readText(req));
+  const complete = body.CompleteMultipartUpload as { Part?: { PartNumber?: unknown; ETag?: unknown }[] } | undefined;
+  if (!complete) throw new CosError("MalformedXML", "expected a CompleteMultipartUpload document");
+  const parts = (complete.Part ?? []).map((part) => ({
+    partNumber: Number(part.PartNumber),
+    etag: String(part.ETag ?? ""),
+  }));
+  const object = await options.store.completeUpload(upload, parts);
+  emit(context, "CompleteMultipartUpload", object);
+  sendXml(
+    res,
+    200,
+    [
+      "CompleteMultipartUploadResult",
+      [
+        ["Location", `${req.headers.host ?? ""}/${encodeURIComponent(key).replace(/%2F/g, "/")}`],
+        ["Bucket", bucketName(context)],
+        ["Key", key],
+        ["ETag", `"${object.etag}"`],
+      ],
+    ],
+    { "x-cos-hash-crc64ecma": object.crc64 },
+  );
+}
+
+/** Abort Multipart Upload: `DELETE /<key>?uploadId=ID`. */
+export async function abortMultipartUpload(context: RequestContext): Promise<void> {
+  const { res, key, query, options } = context;
+  const upload = options.store.getUpload(bucketName(context), key, query.get("uploadId") ?? "");
+  await options.store.abortUpload(upload);
+  sendEmpty(res, 204);
+}
+
+/** List Parts: `GET /<key>?uploadId=ID` (`part-number-marker`, `max-parts`). */
+export async function listParts(context: RequestContext): Promise<void> {
+  const { res, key, query, options } = context;
+  const upload = options.store.getUpload(bucketName(context), key, query.get("uploadId") ?? "");
+  const marker = Number(query.get("part-number-marker") ?? 0);
+  const maxParts = Math.min(Number(query.get("max-parts") ?? MAX_PARTS_PER_LIST), MAX_PARTS_PER_LIST);
+  const all = [...upload.parts.values()]
+    .filter((p) => p.partNumber > marker)
+    .sort((a, b) => a.partNumber - b.partNumber);
+  const parts = all.slice(0, maxParts);
+  const truncated = all.length > parts.length;
+  sendXml(res, 200, [
+    "ListPartsResult",
+    [
+      ["Bucket", bucketName(context)],
+      ["Key", key],
+      ["UploadId", upload.uploadId],
+      ["StorageClass", upload.attributes.storageClass],
+      ["PartNumberMarker", marker],
+      ["NextPartNumberMarker", parts.at(-1)?.partNumber ?? marker],
+      ["MaxParts", maxParts],
+      ["IsTruncated", truncated],
+      ...parts.map(
+        (p): XmlNode => [
+          "Part",
+          [
+            ["PartNumber", p.partNumber],
+            ["LastModified", p.lastModified],
+            ["ETag", `"${p.etag}"`],
+            ["Size", p.size],
+          ],
+        ],
+      ),
+    ],
+  ]);
+}
+
+/** List Multipart Uploads: `GET /?uploads` (`prefix`); every upload in one page. */
+export async function listMultipartUploads(context: RequestContext): Promise<void> {
+  const { res, query, options } = context;
+  const prefix = query.get("prefix") ?? "";
+  const uploads = options.store.listUploads(bucketName(context), prefix);
+  sendXml(res, 200, [
+    "ListMultipartUploadsResult",
+    [
+      ["Bucket", bucketName(context)],
+      ["Prefix", prefix],
+      ["KeyMarker", query.get("key-marker") ?? ""],
+      ["UploadIdMarker", query.get("upload-id-marker") ?? ""],
+      ["MaxUploads", MAX_UPLOADS_PER_LIST],
+      ["IsTruncated", false],
+      ...uploads.map(
+        (u): XmlNode => [
+          "Upload",
+          [
+            ["Key", u.key],
+            ["UploadId", u.uploadId],
+            ["StorageClass", u.attributes.storageClass],
+            ["Initiated", u.initiated],
+          ],
+        ],
+      ),
+    ],
+  ]);
+}

@@ -1,0 +1,316 @@
+import type { IncomingMessage } from "node:http";
+import { pipeline } from "node:stream/promises";
+import type { CamNeed } from "../cam.ts";
+import { accessDenied, cosResource } from "./cam-needs.ts";
+import { CosError } from "./errors.ts";
+import { MAX_KEYS_PER_DELETE, MAX_OBJECT_BYTES } from "./limits.ts";
+import { readPostForm } from "./post-object.ts";
+import { bucketName, drain, emit, parseQuery, type RequestContext, readText } from "./request.ts";
+import { sendEmpty, sendXml } from "./response.ts";
+import type { ObjectAttributes, StoredObject } from "./store.ts";
+import { checkTags } from "./tagging.ts";
+import { parseXmlBody, type XmlNode } from "./xml.ts";
+
+const STORAGE_CLASSES = new Set([
+  "STANDARD",
+  "STANDARD_IA",
+  "ARCHIVE",
+  "DEEP_ARCHIVE",
+  "INTELLIGENT_TIERING",
+  "MAZ_STANDARD",
+  "MAZ_STANDARD_IA",
+  "MAZ_INTELLIGENT_TIERING",
+]);
+const STORED_HEADERS = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
+
+/** PUT Object: `PUT /<key>` with the body. */
+export async function putObject(context: RequestContext): Promise<void> {
+  const { req, res, key, options } = context;
+  const attributes = attributesFrom(req);
+  const object = await options.store.put(bucketName(context), key, req, attributes, uploadChecks(req));
+  emit(context, "Put", object);
+  sendEmpty(res, 200, { ETag: `"${object.etag}"`, "x-cos-hash-crc64ecma": object.crc64 });
+}
+
+/** POST Object: a browser-form upload to `POST /`, signed in the form rather than in a header. */
+export async function postObject(context: RequestContext): Promise<void> {
+  const { req, res, options } = context;
+  if (!options.store.getBucket(bucketName(context)))
+    throw new CosError("NoSuchBucket", "the specified bucket does not exist");
+  const upload = await readPostForm(req, bucketName(context), options.credentials());
+  const [denied] = context.authorize(
+    [{ action: "name/cos:PostObject", resource: cosResource(context.target.region, bucketName(context), upload.key) }],
+    upload.secretId,
+  );
+  if (denied) throw accessDenied(denied);
+  const object = await options.store.put(bucketName(context), upload.key, upload.file, upload.attributes, {
+    ...(upload.lengthRange && { sizeRange: upload.lengthRange }),
+  });
+  // The rest of the form, if any, is read and dropped.
+  req.resume();
+  emit({ ...context, key: upload.key }, "Post", object);
+  const location = `http://${req.headers.host ?? ""}/${encodeURIComponent(upload.key).replace(/%2F/g, "/")}`;
+  const headers = { ETag: `"${object.etag}"`, Location: location, "x-cos-hash-crc64ecma": object.crc64 };
+  if (upload.successStatus === 201) {
+    sendXml(
+      res,
+      201,
+      [
+        "PostResponse",
+        [
+          ["Location", location],
+          ["Bucket", bucketName(context)],
+          ["Key", upload.key],
+          ["ETag", `"${object.etag}"`],
+        ],
+      ],
+      headers,
+    );
+  } else sendEmpty(res, upload.successStatus, headers);
+}
+
+/** GET Object (with a single range) and HEAD Object, after the conditional headers. */
+export async function getObject(context: RequestContext): Promise<void> {
+  const { req, res, key, query, options } = context;
+  const withBody = req.method !== "HEAD";
+  const object = options.store.head(bucketName(context), key);
+  if (!object) throw new CosError("NoSuchKey", "the specified key does not exist");
+  const headers = objectHeaders(object);
+  if (checkConditions(req, object) === "not-modified") return sendEmpty(res, 304, headers);
+  for (const [param, header] of [
+    ["response-content-type", "Content-Type"],
+    ["response-content-disposition", "Content-Disposition"],
+    ["response-cache-control", "Cache-Control"],
+  ] as const) {
+    const override = query.get(param);
+    if (override !== undefined) headers[header] = override;
+  }
+  const range = parseRange(req.headers.range, object.size);
+  if (range === "unsatisfiable") {
+    throw new CosError("InvalidRange", "the requested range is not satisfiable", {
+      "Content-Range": `bytes */${object.size}`,
+    });
+  }
+  const status = range ? 206 : 200;
+  headers["Content-Length"] = String(range ? range.end - range.start + 1 : object.size);
+  if (range) headers["Content-Range"] = `bytes ${range.start}-${range.end}/${object.size}`;
+  if (!withBody) return sendEmpty(res, status, headers);
+  if (object.size === 0 || (range && range.end < range.start)) return sendEmpty(res, status, headers);
+  const { stream } = options.store.read(bucketName(context), key, range ?? undefined);
+  res.writeHead(status, headers);
+  await pipeline(stream, res);
+}
+
+/**
+ * The conditional headers of a GET or HEAD, in RFC 9110's order: `If-Match` (else `If-Unmodified-Since`)
+ * failing is 412 PreconditionFailed; then `If-None-Match` (else `If-Modified-Since`) holding is 304.
+ */
+function checkConditions(req: IncomingMessage, object: StoredObject): "not-modified" | undefined {
+  const modified = Math.floor(Date.parse(object.lastModified) / 1000);
+  const ifMatch = req.headers["if-match"];
+  const ifUnmodifiedSince = httpDate(req.headers["if-unmodified-since"]);
+  if (
+    ifMatch !== undefined
+      ? !etagListMatches(ifMatch, object.etag)
+      : ifUnmodifiedSince !== undefined && modified > ifUnmodifiedSince
+  ) {
+    throw new CosError("PreconditionFailed", "at least one of the preconditions you specified did not hold");
+  }
+  const ifNoneMatch = req.headers["if-none-match"];
+  const ifModifiedSince = httpDate(req.headers["if-modified-since"]);
+  if (
+    ifNoneMatch !== undefined
+      ? etagListMatches(ifNoneMatch, object.etag)
+      : ifModifiedSince !== undefined && modified <= ifModifiedSince
+  ) {
+    return "not-modified";
+  }
+  return undefined;
+}
+
+/** Whether an `If-Match` / `If-None-Match` value (`*`, or a comma-separated list of quoted, maybe weak, ETags) names the ETag. */
+function etagListMatches(header: string, etag: string): boolean {
+  if (header.trim() === "*") return true;
+  return header.split(",").some((item) => item.trim().replace(/^W\//, "").replace(/"/g, "") === etag);
+}
+
+/** An HTTP date in seconds since the epoch; `undefined` when absent or not a date (then the header is ignored). */
+function httpDate(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const ms = Date.parse(header);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+/** DELETE Object: `DELETE /<key>`; 204 whether or not the key existed. */
+export async function deleteObject(context: RequestContext): Promise<void> {
+  const { res, key, options } = context;
+  const existing = options.store.head(bucketName(context), key);
+  if (await options.store.delete(bucketName(context), key)) emit(context, "Delete", existing as StoredObject);
+  sendEmpty(res, 204);
+}
+
+/** PUT Object - Copy: `PUT /<key>` with `x-cos-copy-source` (and `x-cos-metadata-directive`). */
+export async function copyObject(context: RequestContext): Promise<void> {
+  const { req, res, key, options } = context;
+  const source = parseCopySource(String(req.headers["x-cos-copy-source"]));
+  const directive = String(req.headers["x-cos-metadata-directive"] ?? "Copy");
+  if (directive !== "Copy" && directive !== "Replaced") {
+    throw new CosError("InvalidArgument", `x-cos-metadata-directive must be Copy or Replaced, got ${directive}`);
+  }
+  if (!options.store.getBucket(source.bucket))
+    throw new CosError("NoSuchBucket", "the copy source bucket does not exist");
+  if (directive === "Copy" && source.bucket === bucketName(context) && source.key === key) {
+    throw new CosError(
+      "InvalidRequest",
+      "this copy request is illegal because it is trying to copy an object to itself without changing the metadata",
+    );
+  }
+  await drain(req);
+  const object = await options.store.copy(
+    { bucket: source.bucket, key: source.key },
+    { bucket: bucketName(context), key },
+    directive === "Replaced" ? attributesFrom(req) : undefined,
+  );
+  emit(context, "Copy", object);
+  sendXml(res, 200, [
+    "CopyObjectResult",
+    [
+      ["ETag", `"${object.etag}"`],
+      ["CRC64", object.crc64],
+      ["LastModified", object.lastModified],
+    ],
+  ]);
+}
+
+/**
+ * DELETE Multiple Objects: `POST /?delete` with a Delete document. Each key also needs `cos:DeleteObject` on
+ * itself; a key the signer's policy does not allow is reported as an AccessDenied `<Error>`, as COS does.
+ */
+export async function deleteMultipleObjects(context: RequestContext): Promise<void> {
+  const { req, res, options } = context;
+  const body = parseXmlBody(await readText(req));
+  const request = body.Delete as { Quiet?: string; Object?: { Key?: string }[] } | undefined;
+  const objects = request?.Object ?? [];
+  if (!request || objects.length === 0) throw new CosError("MalformedXML", "the Delete request lists no objects");
+  if (objects.length > MAX_KEYS_PER_DELETE)
+    throw new CosError("MalformedXML", `a Delete request may list at most ${MAX_KEYS_PER_DELETE} objects`);
+  const quiet = request.Quiet === "true";
+  const keys = objects.map((item) => String(item.Key ?? ""));
+  const needs = keys.map((key) => ({
+    action: "name/cos:DeleteObject",
+    resource: cosResource(context.target.region, bucketName(context), key),
+  }));
+  const denied = new Set(context.authorize(needs));
+  const results: XmlNode[] = [];
+  for (const [i, key] of keys.entries()) {
+    const need = needs[i] as CamNeed;
+    if (denied.has(need)) {
+      results.push([
+        "Error",
+        [
+          ["Key", key],
+          ["Code", "AccessDenied"],
+          ["Message", accessDenied(need).message],
+        ],
+      ]);
+      continue;
+    }
+    const existing = options.store.head(bucketName(context), key);
+    if (await options.store.delete(bucketName(context), key)) emit(context, "Delete", existing as StoredObject);
+    if (!quiet) results.push(["Deleted", [["Key", key]]]);
+  }
+  sendXml(res, 200, ["DeleteResult", results]);
+}
+
+/** The attributes an upload's headers set: Content-Type, stored headers, `x-cos-meta-*`, storage class, tags. */
+export function attributesFrom(req: IncomingMessage): ObjectAttributes {
+  const headers: Record<string, string> = {};
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(",") : value;
+    if (name.startsWith("x-cos-meta-")) meta[name] = text;
+    else if (STORED_HEADERS.includes(name) && text !== "") headers[name] = text;
+  }
+  const storageClass = String(req.headers["x-cos-storage-class"] ?? "STANDARD").toUpperCase();
+  if (!STORAGE_CLASSES.has(storageClass))
+    throw new CosError("InvalidArgument", `invalid x-cos-storage-class ${storageClass}`);
+  const tagging = req.headers["x-cos-tagging"];
+  const tags = typeof tagging === "string" && tagging !== "" ? checkTags(parseQuery(tagging)) : [];
+  return {
+    contentType: String(req.headers["content-type"] ?? "application/octet-stream"),
+    headers,
+    meta,
+    storageClass,
+    tags,
+  };
+}
+
+/** The length and Content-MD5 an upload must match; refuses a body over the size limit or of unknown length. */
+export function uploadChecks(req: IncomingMessage): { expectedBytes?: number; contentMd5?: string } {
+  const length = req.headers["content-length"];
+  const md5 = req.headers["content-md5"];
+  if (length !== undefined && Number(length) > MAX_OBJECT_BYTES) {
+    throw new CosError(
+      "EntityTooLarge",
+      `your proposed upload exceeds the maximum allowed size of ${MAX_OBJECT_BYTES} bytes`,
+    );
+  }
+  if (length === undefined && req.headers["transfer-encoding"] === undefined) {
+    throw new CosError("MissingContentLength", "you must provide the Content-Length HTTP header");
+  }
+  return {
+    ...(length !== undefined && { expectedBytes: Number(length) }),
+    ...(typeof md5 === "string" && { contentMd5: md5 }),
+  };
+}
+
+function objectHeaders(object: StoredObject): Record<string, string> {
+  return {
+    "Content-Type": object.contentType,
+    ETag: `"${object.etag}"`,
+    "Last-Modified": new Date(object.lastModified).toUTCString(),
+    "Accept-Ranges": "bytes",
+    "x-cos-hash-crc64ecma": object.crc64,
+    "x-cos-storage-class": object.storageClass,
+    ...(object.tags.length > 0 && { "x-cos-tagging-count": String(object.tags.length) }),
+    ...object.headers,
+    ...object.meta,
+  };
+}
+
+/** A single `bytes=` range, resolved against the size; `undefined` for none (or one COS would ignore). */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | "unsatisfiable" | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === "" && match[2] === "")) return undefined;
+  if (match[1] === "") {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return "unsatisfiable";
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size) return "unsatisfiable";
+  if (end < start) return undefined;
+  return { start, end };
+}
+
+/** `x-cos-copy-source` (`<bucket>.cos.<region>.myqcloud.com/<key>`, key percent-encoded) as its parts. */
+export function parseCopySource(source: string): { bucket: string; region: string; key: string } {
+  const match = /^(?:https?:\/\/)?([a-z0-9][a-z0-9-]*-\d+)\.cos\.([a-z0-9-]+)\.myqcloud\.com\/(.+)$/.exec(source);
+  if (!match)
+    throw new CosError(
+      "InvalidArgument",
+      `x-cos-copy-source ${JSON.stringify(source)} is not <bucket>.cos.<region>.myqcloud.com/<key>`,
+    );
+  const rawKey = (match[3] as string).replace(/\?versionId=.*$/, "");
+  try {
+    return { bucket: match[1] as string, region: match[2] as string, key: decodeURIComponent(rawKey) };
+  } catch {
+    throw new CosError("InvalidArgument", "x-cos-copy-source is not valid percent-encoding");
+  }
+}

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CamNeed, CamPolicy } from "../cam.ts";
+import type { RequestDraft } from "../request-log.ts";
+import { CosError } from "./errors.ts";
+import { MAX_XML_BODY_BYTES } from "./limits.ts";
+import type { Credentials } from "./signature.ts";
+import type { ObjectStore, StoredObject } from "./store.ts";
+
+/** A change the COS API made, for triggers: the event name's last part, the object, who asked. */
+export interface CosChange {
+  operation: "Put" | "Post" | "Copy" | "CompleteMultipartUpload" | "Delete";
+  bucket: string;
+  region: string;
+  key: string;
+  /** The object written, or the one deleted. */
+  object: StoredObject;
+  requestId: string;
+  sourceIp: string;
+}
+
+/** A `GET /<key>?ci-process=...` request, answered by the Cloud Infinite part of the local cloud. */
+export type CiProcessHandler = (request: {
+  process: string;
+  query: Map<string, string>;
+  bucket: string;
+  object: StoredObject;
+  store: ObjectStore;
+}) => Promise<{ status: number; body: string; contentType?: string }>;
+
+export interface CosHandlerOptions {
+  store: ObjectStore;
+  credentials: () => readonly Credentials[];
+  onChange: (change: CosChange) => void;
+  ciProcess?: CiProcessHandler;
+  /** The CAM policy of a SecretId, if it has one; requests signed by it must be allowed by it. */
+  policyFor?: (secretId: string) => CamPolicy | undefined;
+}
+
+/** A request addressed to a bucket (`<bucket>.cos.<region>.myqcloud.com`) or to the service endpoint. */
+export interface CosTarget {
+  bucket: string | undefined;
+  region: string;
+}
+
+/** What every route handler gets: the request, its parsed parts, and how to check further CAM needs. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  target: CosTarget;
+  key: string;
+  query: Map<string, string>;
+  options: CosHandlerOptions;
+  requestId: string;
+  /** The request log's entry in the making. */
+  draft: RequestDraft;
+  /**
+   * Records needs the request has besides its route's (a copy's source, each key of a multi-delete) and
+   * returns those the signer's policy denies (none without a policy). `secretId` overrides the signer's, for
+   * POST Object, whose signer is known only once the form is read.
+   */
+  authorize(needs: CamNeed[], secretId?: string): CamNeed[];
+}
+
+/** The bucket of a request that has one (every route but GET Service). */
+export function bucketName(context: RequestContext): string {
+  return context.target.bucket as string;
+}
+
+/** Reports a change to the triggers. */
+export function emit(context: RequestContext, operation: CosChange["operation"], object: StoredObject): void {
+  context.options.onChange({
+    operation,
+    bucket: bucketName(context),
+    region: context.options.store.getBucket(bucketName(context))?.region ?? context.target.region,
+    key: object.key,
+    object,
+    requestId: context.requestId,
+    sourceIp: context.req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
+  });
+}
+
+/** The query string as decoded pairs, in order; a name without `=` has the value "". */
+export function parseQuery(text: string): [string, string][] {
+  if (text === "") return [];
+  return text.split("&").flatMap((part): [string, string][] => {
+    if (part === "") return [];
+    const at = part.indexOf("=");
+    const name = at < 0 ? part : part.slice(0, at);
+    const value = at < 0 ? "" : part.slice(at + 1);
+    try {
+      return [[decodeURIComponent(name), decodeURIComponent(value)]];
+    } catch {
+      throw new CosError("InvalidArgument", `query parameter ${JSON.stringify(part)} is not valid percent-encoding`);
+    }
+  });
+}
+
+export function notImplemented(query: Map<string, string>): CosError {
+  return new CosError("NotImplemented", `the local cloud does not implement ?${[...query.keys()].join("&")}`);
+}
+
+/** Reads an XML request body as text, refusing more than `MAX_XML_BODY_BYTES`. */
+export async function readText(req: IncomingMessage, limit = MAX_XML_BODY_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new CosError("EntityTooLarge", "the request body is too large");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Reads and drops a request body. */
+export async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _chunk of req) {
+    // discard
+  }
+}
