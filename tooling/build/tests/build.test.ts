@@ -1,11 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { scratchProject } from "@cosfn/testing";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFunction, listFunctions, scfNode, smokeTest } from "../src/index.ts";
+import {
+  buildFunction,
+  checkServerlessConfig,
+  cosTriggerRules,
+  listFunctions,
+  overlappingRules,
+  scfNode,
+  serverlessSrc,
+  smokeTest,
+} from "../src/index.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const event = JSON.parse(readFileSync(join(repo, "test-fixtures/events/object-created-put/basic.json"), "utf8"));
@@ -145,5 +154,57 @@ describe("smokeTest", () => {
     );
     const result = await smokeTest((await buildFunction(root, "failing")).zip, event);
     expect(result).toMatchObject({ ok: false, error: "1 record(s) failed" });
+  });
+});
+
+/** This repository's functions: the folders under functions/ with a src/index.ts. */
+const repoFunctions = readdirSync(join(repo, "functions")).filter((name) =>
+  existsSync(join(repo, "functions", name, "src/index.ts")),
+);
+
+/** Copies a function of this repository into the scratch project (its own node_modules linked), to build it there. */
+function copyRepoFunction(name: string): void {
+  const from = join(repo, "functions", name);
+  const to = join(root, "functions", name);
+  for (const entry of ["package.json", "serverless.yml", "src"])
+    cpSync(join(from, entry), join(to, entry), { recursive: true });
+  if (existsSync(join(from, "node_modules"))) symlinkSync(join(from, "node_modules"), join(to, "node_modules"));
+}
+
+/** Builds a function of the scratch project and checks its serverless.yml: no problems, and src names the build's folder. */
+async function expectDeployable(name: string): Promise<void> {
+  const yml = join(root, "functions", name, "serverless.yml");
+  const text = readFileSync(yml, "utf8");
+  expect(checkServerlessConfig(text)).toEqual([]);
+  const built = await buildFunction(root, name);
+  const src = serverlessSrc(text);
+  expect(src, "src names a local folder").toBeDefined();
+  expect(resolve(dirname(yml), src as string)).toBe(built.dir);
+  expect(existsSync(join(built.dir, "index.js"))).toBe(true);
+}
+
+describe("serverless.yml", () => {
+  it.each(repoFunctions)(
+    "functions/%s/serverless.yml deploys as written: src is what cosfn build writes",
+    {
+      timeout: 120_000,
+    },
+    async (name) => {
+      copyRepoFunction(name);
+      await expectDeployable(name);
+    },
+  );
+
+  it("the one cosfn new writes deploys as written", { timeout: 60_000 }, async () => {
+    await expectDeployable("hello");
+  });
+
+  it("no two functions' COS trigger rules overlap, the template's included", () => {
+    const rules = [
+      ...repoFunctions.map((name) => `functions/${name}/serverless.yml`),
+      "tooling/cli/templates/function/serverless.yml.tmpl",
+    ].flatMap((file) => cosTriggerRules(readFileSync(join(repo, file), "utf8"), file));
+    expect(rules.length).toBeGreaterThan(repoFunctions.length);
+    expect(overlappingRules(rules).map(([a, b]) => `${a.at} ~ ${b.at}`)).toEqual([]);
   });
 });
