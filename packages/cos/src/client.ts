@@ -1,15 +1,9 @@
-import { tmpdir } from "node:os";
 import { PassThrough, Readable, Transform } from "node:stream";
-import COS from "cos-nodejs-sdk-v5";
+import type COS from "cos-nodejs-sdk-v5";
 import { CosConfigError, CosRequestError, CosTagLimitError, toCosRequestError } from "./errors.ts";
-import { type WriteObjectInput, type WriteObjectResult, writeObject } from "./writer.ts";
-
-/** Keys that sign every request: an execution role's temporary credentials carry a session token. */
-export interface CosCredentials {
-  secretId: string;
-  secretKey: string;
-  sessionToken?: string;
-}
+import { backOff, withRetries } from "./retry.ts";
+import { type CosCredentials, CosSdk } from "./sdk.ts";
+import { type WriteObjectInput, type WriteObjectResult, writeHeaders, writeObject } from "./writer.ts";
 
 export interface CosClientOptions {
   /** The full region name of the buckets, e.g. `ap-guangzhou` (on SCF: `context.tencentcloud_region`). */
@@ -26,6 +20,11 @@ export interface CosClientOptions {
   confCwd?: string;
   /** Per-request timeout. Default 60 s. */
   timeoutMs?: number;
+  /**
+   * `x-cos-meta-*` values (without the prefix) set on every object this client writes or copies, over whatever
+   * metadata a write gives: the writer marker a function's loop guard looks for.
+   */
+  writerMetadata?: Record<string, string>;
 }
 
 /** What `head` tells about an object. */
@@ -87,48 +86,43 @@ export function createCosClient(options: CosClientOptions, env: NodeJS.ProcessEn
   return new CosClient({ ...options, credentials, ...(endpoint && { endpoint }) });
 }
 
-function localEndpoint(endpoint: string): { Protocol: string; Ip: string } {
-  const match = /^(https?:)\/\/([^/]+)\/?$/.exec(endpoint.trim());
-  if (!match) throw new CosConfigError(`COSFN_COS_ENDPOINT ${JSON.stringify(endpoint)}: expected http://<host>:<port>`);
-  return { Protocol: match[1] as string, Ip: match[2] as string };
-}
-
-/** A COS client for one region, with the helpers the functions share. `sdk` is the underlying cos-nodejs-sdk-v5. */
+/**
+ * A COS client for one region, with the operations the functions share: head, streamed and range reads (optionally
+ * pinned to an ETag), streamed writes with the writer marker, copy, delete, listing and tags. Every failure is a
+ * CosRequestError that names the operation and object and says whether a retry can help.
+ */
 export class CosClient {
-  readonly sdk: COS;
   readonly region: string;
+  /** The `x-cos-meta-*` values every write of this client sets. */
+  readonly writerMetadata: Readonly<Record<string, string>>;
+  readonly #sdk: CosSdk;
 
-  constructor(options: CosClientOptions & { credentials: CosCredentials }) {
+  constructor(options: CosClientOptions & { credentials: CosCredentials });
+  /** @internal a view of another client's SDK (see `withWriterMetadata`). */
+  constructor(options: { region: string; writerMetadata?: Record<string, string> }, shared: CosSdk);
+  constructor(options: CosClientOptions, shared?: CosSdk) {
     this.region = options.region;
-    const { credentials } = options;
-    this.sdk = new COS({
-      SecretId: credentials.secretId,
-      SecretKey: credentials.secretKey,
-      ...(credentials.sessionToken && { SecurityToken: credentials.sessionToken }),
-      ConfCwd: options.confCwd ?? tmpdir(),
-      Timeout: options.timeoutMs ?? 60_000,
-      AutoSwitchHost: false,
-      ...(options.endpoint && {
-        ...localEndpoint(options.endpoint),
-        Domain: "{Bucket}.cos.{Region}.myqcloud.com",
-      }),
-    } as COS.COSOptions);
+    this.writerMetadata = Object.freeze({ ...options.writerMetadata });
+    this.#sdk =
+      shared ??
+      new CosSdk({
+        credentials: options.credentials as CosCredentials,
+        endpoint: options.endpoint,
+        confCwd: options.confCwd,
+        timeoutMs: options.timeoutMs,
+      });
   }
 
-  /** Runs an SDK call, mapping its failure to a CosRequestError that names the operation and object. */
-  async call<T>(operation: string, bucket: string, key: string | undefined, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toCosRequestError(error, { operation, bucket, ...(key !== undefined && { key }) });
-    }
+  /** A client on the same connection and credentials whose every write also sets these `x-cos-meta-*` values. */
+  withWriterMetadata(metadata: Record<string, string>): CosClient {
+    return new CosClient({ region: this.region, writerMetadata: { ...this.writerMetadata, ...metadata } }, this.#sdk);
   }
 
   /** The object's metadata, or `null` when it does not exist. */
   async head(bucket: string, key: string): Promise<ObjectInfo | null> {
     try {
-      const result = await this.call("head", bucket, key, () =>
-        this.sdk.headObject({ Bucket: bucket, Region: this.region, Key: key }),
+      const result = await withRetries(() =>
+        this.#sdk.call("head", bucket, key, (sdk) => sdk.headObject({ Bucket: bucket, Region: this.region, Key: key })),
       );
       return objectInfo(result.headers ?? {});
     } catch (error) {
@@ -138,51 +132,63 @@ export class CosClient {
   }
 
   /**
-   * The object's bytes as a stream, optionally only `start` to `end` (inclusive). A retryable failure (a
-   * reset, a 5xx, a body shorter than announced) is retried up to `attempts` times in all, continuing from the
-   * first byte not yet delivered, so the reader sees each byte once. Other failures, or the last one, destroy
-   * the stream with a CosRequestError; COS's error XML never reaches the reader as data.
+   * The object's bytes as a stream, optionally only `start` to `end` (inclusive). A transient failure (a reset, a
+   * 5xx, a body shorter than announced) is retried up to `attempts` times in all, continuing from the first byte
+   * not yet delivered and pinned (`If-Match`) to the ETag of the first answer, so the reader sees each byte once
+   * and all of them from one version of the object. With `ifMatch`, every request is pinned to that ETag from the
+   * start. A changed object fails the stream with a CosObjectChangedError; other failures with a
+   * CosRequestError; COS's error XML never reaches the reader as data.
    */
   readStream(
     bucket: string,
     key: string,
     range?: { start: number; end?: number },
-    options: { attempts?: number } = {},
+    options: { attempts?: number; ifMatch?: string } = {},
   ): Readable {
-    const attempts = Math.max(1, options.attempts ?? 4);
     const start = range?.start ?? 0;
     const end = range?.end;
-    const once = (from: number) =>
+    let pinned = options.ifMatch;
+    const readOnce = (from: number) =>
       this.#readOnce(
         bucket,
         key,
         from === 0 && end === undefined ? undefined : { start: from, ...(end !== undefined && { end }) },
+        pinned,
+        (etag) => {
+          pinned ??= etag;
+        },
       );
     async function* bytes(): AsyncGenerator<Buffer> {
       let delivered = 0;
       for (let attempt = 1; ; attempt++) {
         try {
-          for await (const chunk of once(start + delivered)) {
+          for await (const chunk of readOnce(start + delivered)) {
             delivered += (chunk as Buffer).length;
             yield chunk as Buffer;
           }
           return;
         } catch (error) {
-          const retryable = (error as { retryable?: boolean }).retryable === true;
-          if (!retryable || attempt >= attempts) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+          await backOff(error, attempt, { attempts: options.attempts });
         }
       }
     }
     return Readable.from(bytes(), { objectMode: false });
   }
 
-  #readOnce(bucket: string, key: string, range?: { start: number; end?: number }): Readable {
+  /** One GET, its bytes passed on only when the status is 2xx; reports the ETag of the answer through `onEtag`. */
+  #readOnce(
+    bucket: string,
+    key: string,
+    range: { start: number; end?: number } | undefined,
+    ifMatch: string | undefined,
+    onEtag: (etag: string) => void,
+  ): Readable {
     const context = { operation: "get", bucket, key };
     const out = new PassThrough();
     let statusCode = 0;
     let expected: number | undefined;
     let received = 0;
+    let etag: string | undefined;
     // The SDK pipes the response into `Output` whatever its status; it first hands the status and headers to
     // an output that has `setHeader`, which lets this sink drop an error body instead of passing it on.
     const sink = new Transform({
@@ -194,26 +200,31 @@ export class CosClient {
       },
     }) as Transform & { setHeader(name: string, value: string): void; statusCode: number };
     Object.defineProperty(sink, "statusCode", {
+      // The SDK's request library sets the headers first, then the status.
       set: (value: number) => {
         statusCode = value;
+        if (statusCode >= 200 && statusCode < 300 && etag !== undefined) onEtag(etag);
       },
       get: () => statusCode,
     });
     sink.setHeader = (name: string, value: string) => {
-      if (name.toLowerCase() === "content-length") expected = Number(value);
+      const header = name.toLowerCase();
+      if (header === "content-length") expected = Number(value);
+      else if (header === "etag") etag = value.replace(/"/g, "");
     };
     sink.pipe(out, { end: false });
-    this.sdk.getObject(
+    this.#sdk.sdk.getObject(
       {
         Bucket: bucket,
         Region: this.region,
         Key: key,
         Output: sink,
         ...(range && { Range: `bytes=${range.start}-${range.end ?? ""}` }),
+        ...(ifMatch !== undefined && { IfMatch: `"${ifMatch}"` }),
       } as COS.GetObjectParams,
       (error) => {
         if (error) {
-          out.destroy(toCosRequestError(error, context));
+          out.destroy(toCosRequestError(error, context, ifMatch));
           return;
         }
         const finish = () => {
@@ -234,17 +245,18 @@ export class CosClient {
   }
 
   /** The whole object in memory; for small objects (manifests, configuration). */
-  async readBuffer(bucket: string, key: string): Promise<Buffer> {
+  async readBuffer(bucket: string, key: string, options: { ifMatch?: string } = {}): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    for await (const chunk of this.readStream(bucket, key)) chunks.push(chunk as Buffer);
+    for await (const chunk of this.readStream(bucket, key, undefined, options)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
 
   /**
    * A range reader for one object: `stream(offset, length)` reads just those bytes. The size comes from the
-   * event when known, else from one HEAD request.
+   * event when known, else from one HEAD request. With `ifMatch`, every read is pinned to that ETag, so all the
+   * ranges come from one version of the object and a replaced object fails with a CosObjectChangedError.
    */
-  rangeSource(bucket: string, key: string, knownSize?: number): RangeSource {
+  rangeSource(bucket: string, key: string, knownSize?: number, options: { ifMatch?: string } = {}): RangeSource {
     let size: Promise<number> | undefined = knownSize === undefined ? undefined : Promise.resolve(knownSize);
     return {
       size: () => {
@@ -259,21 +271,81 @@ export class CosClient {
         return size;
       },
       stream: (offset, length) =>
-        this.readStream(bucket, key, { start: offset, ...(length !== undefined && { end: offset + length - 1 }) }),
+        this.readStream(
+          bucket,
+          key,
+          { start: offset, ...(length !== undefined && { end: offset + length - 1 }) },
+          options.ifMatch === undefined ? {} : { ifMatch: options.ifMatch },
+        ),
     };
   }
 
   /**
    * Streams a body into an object: one PUT below the multipart threshold, else a multipart upload with
-   * bounded parallelism and per-part retries. Memory stays under `partSize * (parallelism + 1)`.
+   * bounded parallelism and per-part retries. Memory stays under `partSize * (parallelism + 1)`. The client's
+   * writer metadata is always set.
    */
   writeObject(input: WriteObjectInput): Promise<WriteObjectResult> {
-    return writeObject(this, input);
+    return writeObject({ sdk: this.#sdk, region: this.region, writerMetadata: this.writerMetadata }, input);
+  }
+
+  /**
+   * Copies an object server-side (within the region). The copy keeps the source's metadata, unless `metadata` is
+   * given or this client has writer metadata: then the source's `x-cos-meta-*` values, `metadata` and the writer
+   * metadata, in that order of precedence, replace it (`x-cos-metadata-directive: Replaced`).
+   */
+  async copyObject(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+    options: { metadata?: Record<string, string>; ifMatch?: string } = {},
+  ): Promise<{ etag: string }> {
+    const replace = options.metadata !== undefined || Object.keys(this.writerMetadata).length > 0;
+    let headers: Record<string, string> = {};
+    if (replace) {
+      const info = await this.head(source.bucket, source.key);
+      if (!info) {
+        throw new CosRequestError(
+          { code: "NoSuchKey", message: "the copy's source does not exist", statusCode: 404 },
+          { operation: "copy", bucket: source.bucket, key: source.key },
+        );
+      }
+      headers = {
+        ...writeHeaders(
+          {
+            ...(info.contentType && { contentType: info.contentType }),
+            metadata: { ...info.metadata, ...options.metadata },
+          },
+          this.writerMetadata,
+        ),
+        "x-cos-metadata-directive": "Replaced",
+      };
+    }
+    if (options.ifMatch !== undefined) headers["x-cos-copy-source-If-Match"] = `"${options.ifMatch}"`;
+    const path = encodeURIComponent(source.key).replace(/%2F/g, "/");
+    const result = await withRetries(() =>
+      this.#sdk.call(
+        "copy",
+        target.bucket,
+        target.key,
+        (sdk) =>
+          sdk.putObjectCopy({
+            Bucket: target.bucket,
+            Region: this.region,
+            Key: target.key,
+            CopySource: `${source.bucket}.cos.${this.region}.myqcloud.com/${path}`,
+            Headers: headers,
+          }),
+        options.ifMatch,
+      ),
+    );
+    return { etag: (result.ETag ?? "").replace(/"/g, "") };
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
-    await this.call("delete", bucket, key, () =>
-      this.sdk.deleteObject({ Bucket: bucket, Region: this.region, Key: key }),
+    await withRetries(() =>
+      this.#sdk.call("delete", bucket, key, (sdk) =>
+        sdk.deleteObject({ Bucket: bucket, Region: this.region, Key: key }),
+      ),
     );
   }
 
@@ -281,14 +353,16 @@ export class CosClient {
   async *list(bucket: string, options: { prefix?: string } = {}): AsyncGenerator<ListedObject> {
     let marker = "";
     for (;;) {
-      const page = await this.call("list", bucket, options.prefix, () =>
-        this.sdk.getBucket({
-          Bucket: bucket,
-          Region: this.region,
-          Prefix: options.prefix ?? "",
-          Marker: marker,
-          MaxKeys: 1000,
-        }),
+      const page = await withRetries(() =>
+        this.#sdk.call("list", bucket, options.prefix, (sdk) =>
+          sdk.getBucket({
+            Bucket: bucket,
+            Region: this.region,
+            Prefix: options.prefix ?? "",
+            Marker: marker,
+            MaxKeys: 1000,
+          }),
+        ),
       );
       for (const item of page.Contents ?? []) {
         yield {
@@ -307,8 +381,10 @@ export class CosClient {
   }
 
   async getTags(bucket: string, key: string): Promise<Record<string, string>> {
-    const result = await this.call("get tags", bucket, key, () =>
-      this.sdk.getObjectTagging({ Bucket: bucket, Region: this.region, Key: key }),
+    const result = await withRetries(() =>
+      this.#sdk.call("get tags", bucket, key, (sdk) =>
+        sdk.getObjectTagging({ Bucket: bucket, Region: this.region, Key: key }),
+      ),
     );
     return Object.fromEntries((result.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
   }
@@ -325,13 +401,15 @@ export class CosClient {
         `cos://${bucket}/${key}: merging ${Object.keys(tags).length} tags would give ${names.length}, over COS's limit of ${MAX_OBJECT_TAGS} (it has ${names.filter((n) => !(n in tags)).join(", ")})`,
       );
     }
-    await this.call("put tags", bucket, key, () =>
-      this.sdk.putObjectTagging({
-        Bucket: bucket,
-        Region: this.region,
-        Key: key,
-        Tags: names.map((name) => ({ Key: name, Value: merged[name] as string })),
-      }),
+    await withRetries(() =>
+      this.#sdk.call("put tags", bucket, key, (sdk) =>
+        sdk.putObjectTagging({
+          Bucket: bucket,
+          Region: this.region,
+          Key: key,
+          Tags: names.map((name) => ({ Key: name, Value: merged[name] as string })),
+        }),
+      ),
     );
     return merged;
   }

@@ -1,7 +1,6 @@
 export {
   CosClient,
   type CosClientOptions,
-  type CosCredentials,
   cosSettingsFromEnv,
   createCosClient,
   type ListedObject,
@@ -12,8 +11,9 @@ export {
 export {
   CosConfigError,
   type CosErrorContext,
+  CosObjectChangedError,
   CosRequestError,
   CosTagLimitError,
-  toCosRequestError,
 } from "./errors.ts";
-export { type WriteObjectInput, type WriteObjectResult, withRetries } from "./writer.ts";
+export type { CosCredentials } from "./sdk.ts";
+export type { WriteObjectInput, WriteObjectResult } from "./writer.ts";

@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
 import { Crc64 } from "@cosfn/checksums";
 import type COS from "cos-nodejs-sdk-v5";
-import type { CosClient } from "./client.ts";
 import { CosRequestError } from "./errors.ts";
+import { withRetries } from "./retry.ts";
+import type { CosSdk } from "./sdk.ts";
 
 export interface WriteObjectInput {
   bucket: string;
@@ -35,28 +36,27 @@ export interface WriteObjectResult {
 
 const MIB = 1024 * 1024;
 
-/** Retries `run` while it fails with a retryable error, backing off 100 ms, 200 ms, 400 ms... */
-export async function withRetries<T>(
-  attempts: number,
-  signal: AbortSignal | undefined,
-  run: () => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    signal?.throwIfAborted();
-    try {
-      return await run();
-    } catch (error) {
-      const retryable = (error as { retryable?: boolean }).retryable === true;
-      if (!retryable || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
-    }
-  }
+/** Where a write goes and what every write of the client adds: the SDK, the region, the writer marker. */
+export interface WriteTarget {
+  sdk: CosSdk;
+  region: string;
+  /** `x-cos-meta-*` values set on every object written; a write's own metadata cannot override them. */
+  writerMetadata: Record<string, string>;
 }
 
-function headersFor(input: WriteObjectInput): Record<string, string> {
-  const headers: Record<string, string> = { ...input.headers };
+/** The request headers of a write: its own headers, its type, its metadata and the client's writer metadata. */
+export function writeHeaders(
+  input: Pick<WriteObjectInput, "headers" | "contentType" | "metadata">,
+  writerMetadata: Record<string, string>,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.headers ?? {})) {
+    // Metadata goes through `metadata`, so that the writer marker cannot be dropped or overridden by a header.
+    if (!name.toLowerCase().startsWith("x-cos-meta-")) headers[name] = value;
+  }
   if (input.contentType) headers["Content-Type"] = input.contentType;
-  for (const [name, value] of Object.entries(input.metadata ?? {})) headers[`x-cos-meta-${name}`] = value;
+  const metadata = { ...input.metadata, ...writerMetadata };
+  for (const [name, value] of Object.entries(metadata)) headers[`x-cos-meta-${name}`] = value;
   return headers;
 }
 
@@ -88,11 +88,13 @@ function checkCrc(input: WriteObjectInput, sent: string, returned: string | unde
 }
 
 /** See `CosClient.writeObject`. */
-export async function writeObject(client: CosClient, input: WriteObjectInput): Promise<WriteObjectResult> {
+export async function writeObject(client: WriteTarget, input: WriteObjectInput): Promise<WriteObjectResult> {
   const partSize = input.partSize ?? 8 * MIB;
   const parallelism = Math.max(1, input.parallelism ?? 4);
   const attempts = input.attempts ?? 4;
   const { bucket, key, signal } = input;
+  const retry = { attempts, signal };
+  const headers = writeHeaders(input, client.writerMetadata);
   const target = { Bucket: bucket, Region: client.region, Key: key };
   const crc = new Crc64();
   let size = 0;
@@ -129,10 +131,10 @@ export async function writeObject(client: CosClient, input: WriteObjectInput): P
 
   const startPart = (chunks: Uint8Array[]) => {
     const number = ++partNumber;
-    const work = withRetries(attempts, signal, () => {
+    const work = withRetries(() => {
       const body = streamed(chunks);
-      return client.call("upload part", bucket, key, () =>
-        client.sdk.multipartUpload({
+      return client.sdk.call("upload part", bucket, key, (sdk) =>
+        sdk.multipartUpload({
           ...target,
           UploadId: uploadId as string,
           PartNumber: number,
@@ -140,7 +142,7 @@ export async function writeObject(client: CosClient, input: WriteObjectInput): P
           Headers: { "Content-Length": String(body.ContentLength) },
         }),
       );
-    }).then(
+    }, retry).then(
       (result) => {
         done.push({ PartNumber: number, ETag: result.ETag });
       },
@@ -162,10 +164,12 @@ export async function writeObject(client: CosClient, input: WriteObjectInput): P
       // A part is sent only once more data follows it, so the last part is never empty.
       while (pendingBytes > partSize) {
         if (uploadId === undefined) {
-          const init = await withRetries(attempts, signal, () =>
-            client.call("initiate multipart upload", bucket, key, () =>
-              client.sdk.multipartInit({ ...target, Headers: headersFor(input) }),
-            ),
+          const init = await withRetries(
+            () =>
+              client.sdk.call("initiate multipart upload", bucket, key, (sdk) =>
+                sdk.multipartInit({ ...target, Headers: headers }),
+              ),
+            retry,
           );
           uploadId = init.UploadId;
         }
@@ -177,17 +181,14 @@ export async function writeObject(client: CosClient, input: WriteObjectInput): P
 
     if (uploadId === undefined) {
       const body = takePart(pendingBytes);
-      const result = await withRetries(attempts, signal, () =>
-        client.call("put", bucket, key, () =>
-          // SkipTask: otherwise the SDK queues every putObject in its upload task list, which runs at most
-          // FileParallelLimit (3) at once and re-lists the whole queue on every change.
-          client.sdk.putObject({
-            ...target,
-            ...streamed(body),
-            Headers: headersFor(input),
-            SkipTask: true,
-          } as COS.PutObjectParams),
-        ),
+      const result = await withRetries(
+        () =>
+          client.sdk.call("put", bucket, key, (sdk) =>
+            // SkipTask: otherwise the SDK queues every putObject in its upload task list, which runs at most
+            // FileParallelLimit (3) at once and re-lists the whole queue on every change.
+            sdk.putObject({ ...target, ...streamed(body), Headers: headers, SkipTask: true } as COS.PutObjectParams),
+          ),
+        retry,
       );
       const digest = crc.digest();
       checkCrc(input, digest, result.headers?.["x-cos-hash-crc64ecma"]);
@@ -199,10 +200,12 @@ export async function writeObject(client: CosClient, input: WriteObjectInput): P
     if (failure) throw failure;
     done.sort((a, b) => a.PartNumber - b.PartNumber);
     const id = uploadId;
-    const result = await withRetries(attempts, signal, () =>
-      client.call("complete multipart upload", bucket, key, () =>
-        client.sdk.multipartComplete({ ...target, UploadId: id, Parts: done }),
-      ),
+    const result = await withRetries(
+      () =>
+        client.sdk.call("complete multipart upload", bucket, key, (sdk) =>
+          sdk.multipartComplete({ ...target, UploadId: id, Parts: done }),
+        ),
+      retry,
     );
     const digest = crc.digest();
     checkCrc(input, digest, result.headers?.["x-cos-hash-crc64ecma"]);
@@ -211,7 +214,7 @@ export async function writeObject(client: CosClient, input: WriteObjectInput): P
     await Promise.allSettled(inFlight);
     if (uploadId !== undefined) {
       const id = uploadId;
-      await client.sdk.multipartAbort({ ...target, UploadId: id }).catch(() => {});
+      await client.sdk.sdk.multipartAbort({ ...target, UploadId: id }).catch(() => {});
     }
     throw error;
   }

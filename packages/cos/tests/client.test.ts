@@ -2,7 +2,14 @@ import { Readable } from "node:stream";
 import { crc64 } from "@cosfn/checksums";
 import type { LocalCloud } from "@cosfn/local-cloud";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type CosClient, CosConfigError, CosRequestError, CosTagLimitError, createCosClient } from "../src/index.ts";
+import {
+  type CosClient,
+  CosConfigError,
+  CosObjectChangedError,
+  CosRequestError,
+  CosTagLimitError,
+  createCosClient,
+} from "../src/index.ts";
 import { BUCKET, bytes, localCos, REGION, sha256, stored } from "./local.ts";
 
 let cloud: LocalCloud;
@@ -133,6 +140,48 @@ describe("readStream and rangeSource", () => {
   });
 });
 
+describe("reads pinned to an ETag", () => {
+  it("reads with ifMatch while the object is unchanged, and fails with ObjectChanged once it is replaced", async () => {
+    const first = await client.writeObject({ bucket: BUCKET, key: "pinned.bin", body: bytes(50_000, 1) });
+    const source = client.rangeSource(BUCKET, "pinned.bin", 50_000, { ifMatch: first.etag });
+    expect(await collect(source.stream(0, 100))).toEqual(bytes(50_000, 1).subarray(0, 100));
+    await client.writeObject({ bucket: BUCKET, key: "pinned.bin", body: bytes(50_000, 2) });
+    const error = await collect(source.stream(100, 100)).catch((e) => e);
+    expect(error).toBeInstanceOf(CosObjectChangedError);
+    expect(error).toMatchObject({
+      code: "ObjectChanged",
+      statusCode: 412,
+      retryable: false,
+      transient: false,
+      expectedEtag: first.etag,
+      key: "pinned.bin",
+    });
+    expect(error.message).toContain(`cos://${BUCKET}/pinned.bin`);
+  });
+
+  it("resumes a cut-short read only from the same version: a replaced object fails instead of mixing bytes", async () => {
+    await client.writeObject({ bucket: BUCKET, key: "mix.bin", body: bytes(300_000, 3) });
+    // The first answer is cut in half; before the resumed request, the object is replaced.
+    cloud.faults.add({ fault: { kind: "truncate", fraction: 0.5 }, method: "GET", times: 1 });
+    const stream = client.readStream(BUCKET, "mix.bin");
+    const received: Buffer[] = [];
+    let replaced = false;
+    const error = await (async () => {
+      for await (const chunk of stream) {
+        received.push(chunk as Buffer);
+        if (!replaced) {
+          replaced = true;
+          await client.writeObject({ bucket: BUCKET, key: "mix.bin", body: bytes(300_000, 4) });
+        }
+      }
+    })().catch((e) => e);
+    expect(error).toBeInstanceOf(CosObjectChangedError);
+    const got = Buffer.concat(received);
+    expect(got.length).toBeLessThan(300_000);
+    expect(got).toEqual(bytes(300_000, 3).subarray(0, got.length));
+  });
+});
+
 describe("writeObject", () => {
   it("sends a small body in one PUT", async () => {
     const result = await client.writeObject({
@@ -224,6 +273,49 @@ describe("writeObject", () => {
     ).rejects.toThrow("deadline");
     expect(cloud.store.head(BUCKET, "aborted.bin")).toBeUndefined();
     expect(cloud.store.listUploads(BUCKET)).toEqual([]);
+  });
+});
+
+describe("writer metadata", () => {
+  it("is set on every write, PUT and multipart, and a write's own metadata or headers cannot override it", async () => {
+    const marked = client.withWriterMetadata({ "cosfn-function": "unit" });
+    expect(client.writerMetadata).toEqual({});
+    await marked.writeObject({
+      bucket: BUCKET,
+      key: "marked/small.txt",
+      body: "x",
+      metadata: { "cosfn-function": "someone-else", a: "1" },
+      headers: { "x-cos-meta-cosfn-function": "sneaky" },
+    });
+    await marked.writeObject({
+      bucket: BUCKET,
+      key: "marked/big.bin",
+      body: bytes(3 * 1024 * 1024),
+      partSize: 1024 * 1024,
+    });
+    expect(cloud.store.head(BUCKET, "marked/small.txt")?.meta).toEqual({
+      "x-cos-meta-cosfn-function": "unit",
+      "x-cos-meta-a": "1",
+    });
+    expect(cloud.store.head(BUCKET, "marked/big.bin")?.meta).toEqual({ "x-cos-meta-cosfn-function": "unit" });
+  });
+
+  it("is set on a copy, which keeps the source's type and other metadata", async () => {
+    await client.writeObject({
+      bucket: BUCKET,
+      key: "copy/src.txt",
+      body: "hello",
+      contentType: "text/plain",
+      metadata: { origin: "a" },
+    });
+    const marked = client.withWriterMetadata({ "cosfn-function": "unit" });
+    await marked.copyObject({ bucket: BUCKET, key: "copy/src.txt" }, { bucket: BUCKET, key: "copy/dst.txt" });
+    const copied = cloud.store.head(BUCKET, "copy/dst.txt");
+    expect(copied?.meta).toEqual({ "x-cos-meta-origin": "a", "x-cos-meta-cosfn-function": "unit" });
+    expect(copied?.contentType).toBe("text/plain");
+    expect((await stored(cloud, "copy/dst.txt")).toString()).toBe("hello");
+    await client.copyObject({ bucket: BUCKET, key: "copy/src.txt" }, { bucket: BUCKET, key: "copy/plain.txt" });
+    expect(cloud.store.head(BUCKET, "copy/plain.txt")?.meta).toEqual({ "x-cos-meta-origin": "a" });
   });
 });
 

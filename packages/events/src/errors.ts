@@ -4,20 +4,20 @@ export interface CosEventIssue {
   readonly problem: string;
 }
 
+import { PermanentError } from "@cosfn/errors";
+
 /**
  * The event given to a function is not a COS trigger event it can trust. Never retryable: the same event
  * fails the same way every time. `issues` lists every problem found; the message names the first.
  */
-export class CosEventError extends Error {
+export class CosEventError extends PermanentError {
   override readonly name = "CosEventError";
-  readonly code = "INVALID_COS_EVENT";
-  readonly retryable = false;
   readonly issues: readonly CosEventIssue[];
 
   constructor(issues: readonly CosEventIssue[], options?: { cause?: unknown }) {
     const first = issues[0] ?? { path: "<root>", problem: "invalid COS event" };
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-    super(`${first.path}: ${first.problem}${more}`, options);
+    super("INVALID_COS_EVENT", `${first.path}: ${first.problem}${more}`, options);
     this.issues = issues;
   }
 

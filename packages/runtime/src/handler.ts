@@ -1,38 +1,28 @@
-import { type CosRecord, matchesEventName, recordId, safeParseCosEvent } from "@cosfn/events";
+import type { CosClient } from "@cosfn/cos";
+import { type CosRecord, recordId, safeParseCosEvent } from "@cosfn/events";
 import type { ScfContext } from "./context.ts";
-import { EnvReader } from "./env.ts";
-import { DeadlineError, errorCode, isRetryable, PermanentError } from "./errors.ts";
-import { isLogLevel, Logger, type LogLevel } from "./logger.ts";
-
-/** The `x-cos-meta-*` name (without the prefix) every cosfn function sets on the objects it writes. */
-export const WRITER_MARKER = "cosfn-function";
-
-/** The metadata that marks an object as written by a function, so that its own trigger skips it. */
-export function writerMetadata(functionName: string): Record<string, string> {
-  return { [WRITER_MARKER]: functionName };
-}
-
-/** Which records a function handles. Everything else is skipped with a reason. */
-export interface RecordFilter {
-  /** Event-name patterns, e.g. `cos:ObjectCreated:*`. Default: every event. */
-  events?: string[];
-  /** Only keys under this prefix. */
-  prefix?: string;
-  /** Only keys ending with one of these (case-insensitive), e.g. `.zip`. */
-  suffixes?: string[];
-  /**
-   * The loop guard: keys under this prefix are the function's own output and are skipped (in `outputBucket`
-   * when given, else in any bucket). Objects carrying the function's writer marker are skipped too.
-   */
-  outputPrefix?: string;
-  outputBucket?: string;
-}
+import type { EnvReader } from "./env.ts";
+import { DeadlineError, errorCode, errorMessage, isRetryable, PermanentError } from "./errors.ts";
+import { type RecordFilter, skipReason } from "./filter.ts";
+import { type Instance, loadInstance, type SetupContext } from "./instance.ts";
+import { Logger } from "./logger.ts";
+import type { Redactor } from "./redact.ts";
+import { type HandlerSummary, InvocationFailedError, type RecordSummary } from "./summary.ts";
 
 /** What `processRecord` may return: nothing (done), a skip with its reason, or done with details for the log. */
 export type RecordResult = undefined | { skipped: string } | { detail: Record<string, unknown> };
 
-export interface RecordContext<C> {
+export interface RecordContext<C, R = undefined> {
   config: C;
+  /** What `setup` built for this warm instance (a database pool, Cloud API clients). */
+  resources: R;
+  /** The function's name, as in its logs and its writer marker. */
+  name: string;
+  /**
+   * A COS client for the record's region, kept for the warm instance, whose every write (PUT, multipart, copy)
+   * carries the function's writer marker: the loop guard cannot be forgotten.
+   */
+  readonly cos: CosClient;
   /** Aborts when the invocation's time is nearly up; stop, keep what finished, and throw. */
   signal: AbortSignal;
   /** Epoch milliseconds at which `signal` aborts. */
@@ -45,159 +35,108 @@ export interface RecordContext<C> {
   id: string;
 }
 
-export interface HandlerOptions<C> {
+export interface HandlerOptions<C, R = undefined> {
   /** The function's name, in logs and in its writer marker. */
   name: string;
-  /** Reads and validates the function's settings; called once, at the first invocation. */
+  /** Reads and validates the function's settings; called once per warm instance, at its first invocation. */
   config: (env: EnvReader) => C;
+  /**
+   * Builds what a warm instance keeps (a database pool, Cloud API clients), once, after `config`; handed to every
+   * record as `resources`. A failure fails the invocation and is tried again at the next one.
+   */
+  setup?: (config: C, setup: SetupContext) => R | Promise<R>;
   filter?: RecordFilter | ((config: C) => RecordFilter);
-  processRecord: (record: CosRecord, context: RecordContext<C>) => Promise<RecordResult | undefined>;
+  processRecord: (record: CosRecord, context: RecordContext<C, R>) => Promise<RecordResult | undefined>;
   /** Records processed at once. Default 4, or `COSFN_CONCURRENCY`. */
   concurrency?: number | ((config: C) => number);
   /** How long before SCF's time limit work stops. Default: 10% of the limit, between 1 s and 15 s. */
   deadlineMarginMs?: number;
 }
 
-export interface RecordSummary {
-  bucket: string | null;
-  key: string | null;
-  eventName: string | null;
-  outcome: "done" | "skipped" | "failed";
-  reason?: string;
-  error?: { code: string; message: string; retryable: boolean };
-  detail?: Record<string, unknown>;
-  durationMs: number;
+/** An error as the summary reports it: code, message (secrets masked), whether a retry helps. Never throws. */
+function errorFields(error: unknown, redactor: Redactor): NonNullable<RecordSummary["error"]> {
+  return { code: errorCode(error), message: redactor.text(errorMessage(error)), retryable: isRetryable(error) };
 }
 
-/** What the handler returns: counts and one entry per record, in the event's order. */
-export interface HandlerSummary {
-  function: string;
-  processed: number;
-  skipped: number;
-  failed: number;
-  records: RecordSummary[];
-}
-
-/** Thrown after every record ran when some failed and a retry can help (or FAIL_ON_PERMANENT is set). */
-export class InvocationFailedError extends Error {
-  override readonly name = "InvocationFailedError";
-  readonly code = "RECORDS_FAILED";
-  readonly retryable: boolean;
-  readonly summary: HandlerSummary;
-  constructor(summary: HandlerSummary, retryable: boolean) {
-    const failed = summary.records.filter((r) => r.outcome === "failed");
-    const first = failed[0];
-    super(
-      `${summary.function}: ${failed.length} of ${summary.records.length} records failed${
-        first ? `; first: ${first.key ?? "(event)"}: ${first.error?.code}: ${first.error?.message}` : ""
-      }`,
-    );
-    this.retryable = retryable;
-    this.summary = summary;
+/** A record's result as the summary keeps it: a reason that is a string, details that are JSON-safe. */
+function settle(entry: RecordSummary, result: unknown, redactor: Redactor): void {
+  if (result !== null && typeof result === "object" && "skipped" in result) {
+    entry.outcome = "skipped";
+    entry.reason = redactor.text(errorMessage((result as { skipped: unknown }).skipped));
+    return;
   }
-}
-
-interface RuntimeSettings {
-  logLevel: LogLevel;
-  failOnPermanent: boolean;
-  concurrency: number | undefined;
-}
-
-function runtimeSettings(env: EnvReader): RuntimeSettings {
-  const level = env.oneOf("COSFN_LOG_LEVEL", ["debug", "info", "warn", "error"], { default: "info" });
-  const concurrency =
-    env.optional("COSFN_CONCURRENCY") === undefined
-      ? undefined
-      : env.int("COSFN_CONCURRENCY", { required: true, min: 1, max: 64 });
-  return {
-    logLevel: isLogLevel(level) ? level : "info",
-    failOnPermanent: env.bool("FAIL_ON_PERMANENT", { default: false }),
-    concurrency,
-  };
-}
-
-/** Why a record is not this function's to handle, or `undefined` when it is. */
-export function skipReason(record: CosRecord, filter: RecordFilter, functionName: string): string | undefined {
-  if (filter.events && !filter.events.some((pattern) => matchesEventName(pattern, record.eventName))) {
-    return `event ${record.eventName} is not handled`;
+  entry.outcome = "done";
+  if (result !== null && typeof result === "object" && "detail" in result) {
+    const detail = redactor.value((result as { detail: unknown }).detail);
+    if (detail !== null && typeof detail === "object" && !Array.isArray(detail)) {
+      entry.detail = detail as Record<string, unknown>;
+    } else if (detail !== undefined) entry.detail = { value: detail };
   }
-  if (
-    filter.outputPrefix &&
-    record.key.startsWith(filter.outputPrefix) &&
-    (!filter.outputBucket || filter.outputBucket === record.bucket)
-  ) {
-    return `loop guard: ${record.key} is under the output prefix ${filter.outputPrefix}`;
-  }
-  if (record.userMetadata[WRITER_MARKER] === functionName) {
-    return `loop guard: the object was written by ${functionName}`;
-  }
-  if (filter.prefix && !record.key.startsWith(filter.prefix)) return `key is not under ${filter.prefix}`;
-  if (filter.suffixes?.length && !filter.suffixes.some((s) => record.key.toLowerCase().endsWith(s.toLowerCase()))) {
-    return `key does not end with ${filter.suffixes.join(", ")}`;
-  }
-  return undefined;
-}
-
-function errorFields(error: unknown): NonNullable<RecordSummary["error"]> {
-  return { code: errorCode(error), message: (error as Error)?.message ?? String(error), retryable: isRetryable(error) };
 }
 
 /**
- * Builds an SCF `main_handler` around a function's per-record work: parses the event, filters and
- * loop-guards every record, runs the rest with bounded concurrency under a deadline, logs one JSON line per
- * record, and returns a summary. It throws, after every record ran, when a failure is retryable (so SCF
- * retries the event) or, with `FAIL_ON_PERMANENT=true`, when any record failed.
+ * Builds an SCF `main_handler` around a function's per-record work: reads the config and runs `setup` once per
+ * warm instance, parses the event, filters and loop-guards every record, runs the rest with bounded concurrency
+ * under a deadline, logs one JSON line per record, and returns a JSON-safe summary with secrets masked. It
+ * throws, after every record ran, when a failure is retryable (so SCF retries the event) or, with
+ * `FAIL_ON_PERMANENT=true`, when any record failed. Nothing a record does (throwing a non-Error, returning
+ * details that cannot be serialized, ignoring the abort signal) can lose the other records or the summary.
  */
-export function createHandler<C>(
-  options: HandlerOptions<C>,
+export function createHandler<C, R = undefined>(
+  options: HandlerOptions<C, R>,
 ): (event: unknown, context: ScfContext) => Promise<HandlerSummary> {
-  let loaded: { config: C; settings: RuntimeSettings; filter: RecordFilter } | undefined;
+  let instance: Promise<Instance<C, R>> | undefined;
 
   return async function main_handler(event: unknown, context: ScfContext): Promise<HandlerSummary> {
     const started = Date.now();
-    if (!loaded) {
-      try {
-        const env = new EnvReader(process.env);
-        const settings = runtimeSettings(env);
-        const config = options.config(env);
-        const filter = typeof options.filter === "function" ? options.filter(config) : (options.filter ?? {});
-        loaded = { config, settings, filter };
-      } catch (error) {
-        // A bad setting fails every invocation, loudly, until it is fixed.
-        new Logger({ function: options.name, requestId: context?.request_id }).error("configuration error", {
-          error: errorFields(error),
-        });
-        throw error;
-      }
-    }
-    const { config, settings, filter } = loaded;
-    const log = new Logger({ function: options.name, requestId: context?.request_id }, settings.logLevel);
+    instance ??= loadInstance(options, context);
+    const loaded = await instance.catch((error: unknown) => {
+      instance = undefined;
+      throw error;
+    });
+    const { config, settings, filter, resources, redactor } = loaded;
+    const log = new Logger(
+      { function: options.name, requestId: context?.request_id },
+      { level: settings.logLevel, redactor },
+    );
     const summary: HandlerSummary = { function: options.name, processed: 0, skipped: 0, failed: 0, records: [] };
+    const finish = (retryable: boolean): HandlerSummary => {
+      for (const entry of summary.records) {
+        if (entry.outcome === "done") summary.processed++;
+        else if (entry.outcome === "skipped") summary.skipped++;
+        else summary.failed++;
+      }
+      log.info("invocation finished", {
+        processed: summary.processed,
+        skipped: summary.skipped,
+        failed: summary.failed,
+        durationMs: Date.now() - started,
+      });
+      if (retryable) throw new InvocationFailedError(summary, true);
+      if (summary.failed > 0 && settings.failOnPermanent) throw new InvocationFailedError(summary, false);
+      return summary;
+    };
 
     const parsed = safeParseCosEvent(event);
     if (!parsed.success) {
       const error = parsed.error;
-      log.error("invalid event", {
-        outcome: "failed",
-        error: { code: error.code, message: error.message },
-        path: error.path,
-      });
-      summary.failed = 1;
+      log.error("invalid event", { outcome: "failed", error: errorFields(error, redactor), path: error.path });
       summary.records.push({
         bucket: null,
         key: null,
         eventName: null,
         outcome: "failed",
-        error: { code: error.code, message: error.message, retryable: false },
+        error: errorFields(error, redactor),
         durationMs: Date.now() - started,
       });
-      if (settings.failOnPermanent) throw new InvocationFailedError(summary, false);
-      return summary;
+      return finish(false);
     }
 
     const limit = context?.time_limit_in_ms ?? 3000;
     const margin = options.deadlineMarginMs ?? Math.min(15_000, Math.max(1000, limit * 0.1));
     const deadline = started + Math.max(0, limit - margin);
+    // Records get half the margin to stop cleanly after the signal; one that is still running then is abandoned.
+    const abandonAt = started + Math.max(0, limit - margin / 2);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DeadlineError()), Math.max(0, deadline - Date.now()));
     timer.unref?.();
@@ -210,51 +149,15 @@ export function createHandler<C>(
       outcome: "skipped",
       durationMs: 0,
     }));
+    const finished = records.map(() => false);
     const concurrency = Math.max(
       1,
       settings.concurrency ??
         (typeof options.concurrency === "function" ? options.concurrency(config) : (options.concurrency ?? 4)),
     );
 
-    const runOne = async (index: number): Promise<void> => {
-      const record = records[index] as CosRecord;
+    const report = (index: number, recordLog: Logger): void => {
       const entry = summary.records[index] as RecordSummary;
-      const recordLog = log.child({ bucket: record.bucket, key: record.key, event: record.eventName });
-      const recordStarted = Date.now();
-      const reason = skipReason(record, filter, options.name);
-      try {
-        if (reason !== undefined) {
-          entry.outcome = "skipped";
-          entry.reason = reason;
-        } else if (controller.signal.aborted) {
-          throw new DeadlineError("not started: the function's time limit was near; SCF's retry will process it");
-        } else {
-          const result = await options.processRecord(record, {
-            config,
-            signal: controller.signal,
-            deadline,
-            timeLeft: () => deadline - Date.now(),
-            log: recordLog,
-            context,
-            id: recordId(record),
-          });
-          if (result && "skipped" in result) {
-            entry.outcome = "skipped";
-            entry.reason = result.skipped;
-          } else {
-            entry.outcome = "done";
-            if (result && "detail" in result) entry.detail = result.detail;
-          }
-        }
-      } catch (error) {
-        entry.outcome = "failed";
-        entry.error = errorFields(
-          controller.signal.aborted && !(error instanceof PermanentError)
-            ? new DeadlineError((error as Error)?.message)
-            : error,
-        );
-      }
-      entry.durationMs = Date.now() - recordStarted;
       const fields = {
         outcome: entry.outcome,
         durationMs: entry.durationMs,
@@ -266,32 +169,84 @@ export function createHandler<C>(
       else if (entry.outcome === "skipped") recordLog.info("record skipped", fields);
       else recordLog.info("record done", fields);
     };
+    const logFor = (record: CosRecord) =>
+      log.child({ bucket: record.bucket, key: record.key, event: record.eventName });
+
+    const runOne = async (index: number): Promise<void> => {
+      const record = records[index] as CosRecord;
+      const entry = summary.records[index] as RecordSummary;
+      const recordLog = logFor(record);
+      const recordStarted = Date.now();
+      try {
+        const reason = skipReason(record, filter, options.name);
+        if (reason !== undefined) {
+          entry.outcome = "skipped";
+          entry.reason = reason;
+        } else if (controller.signal.aborted) {
+          throw new DeadlineError("not started: the function's time limit was near; SCF's retry will process it");
+        } else {
+          const region = record.region || context?.tencentcloud_region;
+          const result = await options.processRecord(record, {
+            config,
+            resources,
+            name: options.name,
+            get cos() {
+              return loaded.cos.get(region);
+            },
+            signal: controller.signal,
+            deadline,
+            timeLeft: () => deadline - Date.now(),
+            log: recordLog,
+            context,
+            id: recordId(record),
+          });
+          if (finished[index]) return; // abandoned at the deadline; its failure is already reported
+          settle(entry, result, redactor);
+        }
+      } catch (error) {
+        if (finished[index]) return;
+        entry.outcome = "failed";
+        entry.error = errorFields(
+          controller.signal.aborted && !(error instanceof PermanentError)
+            ? new DeadlineError(errorMessage(error), { cause: error })
+            : error,
+          redactor,
+        );
+      }
+      finished[index] = true;
+      entry.durationMs = Date.now() - recordStarted;
+      report(index, recordLog);
+    };
 
     let next = 0;
     const workers = Array.from({ length: Math.min(concurrency, records.length) }, async () => {
-      while (next < records.length) await runOne(next++);
+      while (next < records.length && Date.now() < abandonAt) await runOne(next++);
+    });
+    let abandon: NodeJS.Timeout | undefined;
+    const stopped = new Promise<void>((resolve) => {
+      abandon = setTimeout(resolve, Math.max(0, abandonAt - Date.now()));
+      abandon.unref?.();
     });
     try {
-      await Promise.all(workers);
+      await Promise.race([Promise.all(workers), stopped]);
     } finally {
       clearTimeout(timer);
+      clearTimeout(abandon);
+      controller.abort(new DeadlineError());
     }
-
-    for (const entry of summary.records) {
-      if (entry.outcome === "done") summary.processed++;
-      else if (entry.outcome === "skipped") summary.skipped++;
-      else summary.failed++;
+    // Records still running (they ignored the signal) or never started are failed, retryably, on time.
+    for (let index = 0; index < records.length; index++) {
+      if (finished[index]) continue;
+      finished[index] = true;
+      const entry = summary.records[index] as RecordSummary;
+      entry.outcome = "failed";
+      entry.error = errorFields(
+        new DeadlineError("did not finish before the function's time limit; SCF's retry will process it"),
+        redactor,
+      );
+      entry.durationMs = Date.now() - started;
+      report(index, logFor(records[index] as CosRecord));
     }
-    const failures = summary.records.filter((r) => r.outcome === "failed");
-    const retryable = failures.some((r) => r.error?.retryable);
-    log.info("invocation finished", {
-      processed: summary.processed,
-      skipped: summary.skipped,
-      failed: summary.failed,
-      durationMs: Date.now() - started,
-    });
-    if (retryable) throw new InvocationFailedError(summary, true);
-    if (failures.length > 0 && settings.failOnPermanent) throw new InvocationFailedError(summary, false);
-    return summary;
+    return finish(summary.records.some((r) => r.outcome === "failed" && r.error?.retryable));
   };
 }

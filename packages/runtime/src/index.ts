@@ -1,17 +1,24 @@
 export type { ScfContext } from "./context.ts";
 export { EnvReader, parseBytes } from "./env.ts";
-export { ConfigError, DeadlineError, errorCode, isRetryable, PermanentError, RetryableError } from "./errors.ts";
+export {
+  ConfigError,
+  CosfnError,
+  DeadlineError,
+  errorCode,
+  errorMessage,
+  isRetryable,
+  isTransient,
+  PermanentError,
+  RetryableError,
+} from "./errors.ts";
+export { type RecordFilter, skipReason, WRITER_MARKER, writerMetadata, writtenBy } from "./filter.ts";
 export {
   createHandler,
   type HandlerOptions,
-  type HandlerSummary,
-  InvocationFailedError,
   type RecordContext,
-  type RecordFilter,
   type RecordResult,
-  type RecordSummary,
-  skipReason,
-  WRITER_MARKER,
-  writerMetadata,
 } from "./handler.ts";
-export { Logger, type LogLevel, redact } from "./logger.ts";
+export type { SetupContext } from "./instance.ts";
+export { Logger, type LoggerOptions, type LogLevel } from "./logger.ts";
+export { Redactor, redact } from "./redact.ts";
+export { type HandlerSummary, InvocationFailedError, type RecordSummary } from "./summary.ts";

@@ -1,56 +1,51 @@
+import { Redactor } from "./redact.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Query parameters and header names whose values are secrets: signatures, keys, tokens. */
-const SECRET_PARAMS =
-  /([?&;\s](?:q-signature|q-ak|sign|signature|x-cos-security-token|token|secretkey|secretid)=)[^&\s"]*/gi;
-const SECRET_FIELDS = /^(authorization|.*secret.*|.*token.*|.*password.*|x-cos-security-token)$/i;
-
-/** Masks signatures, keys and tokens in text (signed URLs, Authorization strings) before it is logged. */
-export function redact(text: string): string {
-  return text
-    .replace(SECRET_PARAMS, "$1[redacted]")
-    .replace(/(q-sign-algorithm=sha1&)[^\s"]*/gi, "$1[redacted]")
-    .replace(/(TC3-HMAC-SHA256 Credential=)[^\s"]*/g, "$1[redacted]")
-    .replace(/AKID[A-Za-z0-9]{8,}/g, "AKID[redacted]");
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** Where each line goes. Default: stdout (SCF's log). */
+  write?: (line: string) => void;
+  /** What it masks. Default: signatures, keys and tokens in any text, fields named like secrets. */
+  redactor?: Redactor;
 }
 
-function clean(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return redact(value);
-  if (value instanceof Error)
-    return { name: value.name, message: redact(value.message), code: (value as { code?: unknown }).code };
-  if (depth > 4 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((item) => clean(item, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, SECRET_FIELDS.test(key) ? "[redacted]" : clean(item, depth + 1)]),
-  );
-}
-
-/** One JSON object per line, on stdout (SCF's log), with credentials and signed URLs masked. */
+/**
+ * One JSON object per line, on stdout (SCF's log), with credentials, signatures and secret values masked at
+ * any depth. A field that cannot be serialized (a BigInt, a cycle) never makes a line fail.
+ */
 export class Logger {
   readonly #fields: Record<string, unknown>;
-  readonly #min: number;
+  readonly #level: LogLevel;
   readonly #write: (line: string) => void;
+  readonly #redactor: Redactor;
 
+  /** `new Logger(fields, options)`, or `new Logger(fields, level, write)`. */
   constructor(
     fields: Record<string, unknown> = {},
-    level: LogLevel = "info",
-    write: (line: string) => void = (line) => process.stdout.write(line),
+    levelOrOptions: LogLevel | LoggerOptions = {},
+    write?: (line: string) => void,
   ) {
+    const options: LoggerOptions =
+      typeof levelOrOptions === "string" ? { level: levelOrOptions, ...(write && { write }) } : levelOrOptions;
     this.#fields = fields;
-    this.#min = LEVELS[level];
-    this.#write = write;
+    this.#level = options.level ?? "info";
+    this.#write = options.write ?? ((line) => process.stdout.write(line));
+    this.#redactor = options.redactor ?? new Redactor();
   }
 
   /** A logger that adds these fields to every line. */
   child(fields: Record<string, unknown>): Logger {
-    const level = (Object.keys(LEVELS) as LogLevel[]).find((l) => LEVELS[l] === this.#min) ?? "info";
-    return new Logger({ ...this.#fields, ...fields }, level, this.#write);
+    return new Logger(
+      { ...this.#fields, ...fields },
+      { level: this.#level, write: this.#write, redactor: this.#redactor },
+    );
   }
 
   log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
-    if (LEVELS[level] < this.#min) return;
-    const line = clean({ time: new Date().toISOString(), level, message, ...this.#fields, ...fields });
+    if (LEVELS[level] < LEVELS[this.#level]) return;
+    const line = this.#redactor.value({ time: new Date().toISOString(), level, message, ...this.#fields, ...fields });
     this.#write(`${JSON.stringify(line)}\n`);
   }
 

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { PermanentError } from "@cosfn/errors";
 
 /** Where a command reads and writes; tests pass their own. */
 export interface Io {
@@ -8,13 +9,19 @@ export interface Io {
 }
 
 /** A mistake in how the command was called: printed with a pointer to --help, exit status 2. */
-export class UsageError extends Error {
+export class UsageError extends PermanentError {
   override readonly name = "UsageError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("USAGE", message, options);
+  }
 }
 
 /** A failure the command reports as `error: <message>`, exit status 1. */
-export class CommandError extends Error {
+export class CommandError extends PermanentError {
   override readonly name = "CommandError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("COMMAND_FAILED", message, options);
+  }
 }
 
 /** The text of a file, or of standard input for `-`. */

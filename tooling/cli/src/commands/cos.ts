@@ -134,15 +134,7 @@ async function copy(source: string, target: string, region: string, io: Io, env:
   if (!from && !to) throw new UsageError("one of SRC and DST must be a cos:// URL");
 
   if (from && to) {
-    const cos = client(region, env);
-    await cos.call("copy", to.bucket, to.key, () =>
-      cos.sdk.putObjectCopy({
-        Bucket: to.bucket,
-        Region: region,
-        Key: to.key,
-        CopySource: `${from.bucket}.cos.${region}.myqcloud.com/${encodeURIComponent(from.key).replace(/%2F/g, "/")}`,
-      }),
-    );
+    await client(region, env).copyObject(from, to);
   } else if (to) {
     let body: Readable;
     if (source === "-") body = io.stdin as Readable;
