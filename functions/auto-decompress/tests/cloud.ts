@@ -1,37 +1,22 @@
-import { startTestCloud, type TestCloud } from "@cosfn/testing";
-import { afterAll, beforeAll, vi } from "vitest";
+import { type TestCloud, useTestCloud as useSharedTestCloud } from "@cosfn/testing";
 
 export const BUCKET = "examplebucket-1250000000";
 
-/**
- * Starts a local cloud with the test bucket before this file's tests (handing it to `started`) and closes it after;
- * the function's own logs are kept to errors meanwhile.
- */
+/** `useTestCloud` from @cosfn/testing with this function's test bucket, handing the cloud to `started`. */
 export function useTestCloud(started: (test: TestCloud) => void): void {
-  let test: TestCloud | undefined;
-  beforeAll(async () => {
-    test = await startTestCloud({ buckets: [BUCKET] });
-    vi.stubEnv("COSFN_LOG_LEVEL", "error");
-    started(test);
-  });
-  afterAll(async () => {
-    vi.unstubAllEnvs();
-    await test?.close();
-  });
+  useSharedTestCloud({ buckets: [BUCKET] }, started);
 }
 
-/** Runs `run` and counts the GET requests matching `pattern` that reach the local cloud meanwhile (a 0 ms fault). */
+/** Runs `run` and counts the GET requests whose key matches `pattern` in the local cloud's request log. */
 export async function countGets<T>(
   test: TestCloud,
   pattern: RegExp,
   run: () => Promise<T>,
 ): Promise<{ result: T; gets: number }> {
-  test.cloud.faults.add({ fault: { kind: "latency", ms: 0 }, method: "GET", pattern });
-  const before = test.cloud.faults.injected.latency;
-  try {
-    const result = await run();
-    return { result, gets: test.cloud.faults.injected.latency - before };
-  } finally {
-    test.cloud.faults.clear();
-  }
+  const before = test.cloud.requests.entries.length;
+  const result = await run();
+  const gets = test.cloud.requests.entries
+    .slice(before)
+    .filter((entry) => entry.method === "GET" && entry.key !== null && pattern.test(`/${entry.key}`)).length;
+  return { result, gets };
 }

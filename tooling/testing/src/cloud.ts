@@ -48,28 +48,33 @@ export interface UseTestCloudOptions extends LocalCloudOptions {
  * function's logs quieted), closed after them. Returns a handle whose `cloud` and `env` are set once the file's
  * `beforeAll` ran; read them inside tests or hooks, not at the top level of the file.
  */
-export function useTestCloud(options: UseTestCloudOptions = {}): TestCloud {
+export function useTestCloud(
+  options: UseTestCloudOptions = {},
+  /** Called with the started cloud in `beforeAll`, for files that keep it in a variable of their own. */
+  started?: (test: TestCloud) => void,
+): TestCloud {
   const { logLevel = "error", ...cloudOptions } = options;
-  let started: TestCloud | undefined;
+  let running: TestCloud | undefined;
   let savedLevel: string | undefined;
   const handle = {
     get cloud(): LocalCloud {
-      if (!started) throw new Error("useTestCloud: the cloud starts in beforeAll; use it inside a test or hook");
-      return started.cloud;
+      if (!running) throw new Error("useTestCloud: the cloud starts in beforeAll; use it inside a test or hook");
+      return running.cloud;
     },
     get env(): Record<string, string> {
-      if (!started) throw new Error("useTestCloud: the cloud starts in beforeAll; use it inside a test or hook");
-      return started.env;
+      if (!running) throw new Error("useTestCloud: the cloud starts in beforeAll; use it inside a test or hook");
+      return running.env;
     },
     close: async () => {
-      await started?.close();
-      started = undefined;
+      await running?.close();
+      running = undefined;
     },
   };
   beforeAll(async () => {
-    started = await startTestCloud(cloudOptions);
+    running = await startTestCloud(cloudOptions);
     savedLevel = process.env.COSFN_LOG_LEVEL;
     process.env.COSFN_LOG_LEVEL = logLevel;
+    started?.(handle);
   });
   afterAll(async () => {
     if (savedLevel === undefined) delete process.env.COSFN_LOG_LEVEL;
