@@ -21,4 +21,5 @@ export {
   type LocalCloudOptions,
   startLocalCloud,
 } from "./server.ts";
+export { seedObject, storedBytes, storedKeys, storedText } from "./stored.ts";
 export { type Invocation, type InvocationAttempt, type ScfHandler, type TriggerRule, Triggers } from "./triggers.ts";

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc64 } from "@cosfn/checksums";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalCloud, startLocalCloud } from "../src/index.ts";
-import { at, BUCKET, rawRequest, rejection, sdkFor, storedBytes } from "./sdk.ts";
+import { type LocalCloud, startLocalCloud, storedBytes } from "../src/index.ts";
+import { at, BUCKET, rawRequest, rejection, sdkFor } from "./sdk.ts";
 
 let cloud: LocalCloud;
 let cos: ReturnType<typeof sdkFor>;
@@ -55,7 +55,7 @@ describe("multipart upload", () => {
       crc64: crc64(whole),
       meta: { "x-cos-meta-kind": "test" },
     });
-    expect(sha(await storedBytes(cloud, key))).toBe(sha(whole));
+    expect(sha(await storedBytes(cloud, BUCKET, key))).toBe(sha(whole));
     expect(await rejection(cos.multipartListPart({ ...at, Key: key, UploadId }))).toMatchObject({
       code: "NoSuchUpload",
     });
@@ -101,7 +101,7 @@ describe("multipart upload", () => {
         { PartNumber: 3, ETag: three.ETag },
       ],
     });
-    expect(sha(await storedBytes(cloud, key))).toBe(sha(Buffer.concat([partData(1, 2000), partData(3, 100)])));
+    expect(sha(await storedBytes(cloud, BUCKET, key))).toBe(sha(Buffer.concat([partData(1, 2000), partData(3, 100)])));
   });
 
   it("lists uploads in progress and aborts them", async () => {
@@ -135,6 +135,6 @@ describe("multipart upload", () => {
       typeof cos.sliceUploadFile
     >[0]);
     expect(cloud.store.head(BUCKET, "multi/slice.bin")?.etag).toMatch(/-4$/);
-    expect(sha(await storedBytes(cloud, "multi/slice.bin"))).toBe(sha(data));
+    expect(sha(await storedBytes(cloud, BUCKET, "multi/slice.bin"))).toBe(sha(data));
   });
 });

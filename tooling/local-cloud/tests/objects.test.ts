@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { crc64 } from "@cosfn/checksums";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalCloud, startLocalCloud } from "../src/index.ts";
-import { at, BUCKET, rawRequest, rejection, sdkFor, storedBytes } from "./sdk.ts";
+import { type LocalCloud, startLocalCloud, storedBytes } from "../src/index.ts";
+import { at, BUCKET, rawRequest, rejection, sdkFor } from "./sdk.ts";
 
 let cloud: LocalCloud;
 let cos: ReturnType<typeof sdkFor>;
@@ -30,7 +30,7 @@ describe("PUT and GET objects", () => {
     expect(put.ETag).toBe(`"${md5(body)}"`);
     expect(put.headers?.["x-cos-hash-crc64ecma"]).toBe(crc64(body));
     expect(put.headers?.["x-cos-request-id"]).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
-    expect(await storedBytes(cloud, "docs/hello.txt")).toEqual(body);
+    expect(await storedBytes(cloud, BUCKET, "docs/hello.txt")).toEqual(body);
 
     const head = await cos.headObject({ ...at, Key: "docs/hello.txt" });
     expect(head.headers).toMatchObject({
@@ -48,7 +48,7 @@ describe("PUT and GET objects", () => {
   it("stores a chunked stream of unknown length", async () => {
     const parts = Array.from({ length: 50 }, (_, i) => Buffer.alloc(1000 + i, i));
     await cos.putObject({ ...at, Key: "stream.bin", Body: Readable.from(parts) });
-    expect(await storedBytes(cloud, "stream.bin")).toEqual(Buffer.concat(parts));
+    expect(await storedBytes(cloud, BUCKET, "stream.bin")).toEqual(Buffer.concat(parts));
   });
 
   it("answers single ranges with 206, suffix ranges, and 416 past the end", async () => {
@@ -149,7 +149,7 @@ describe("PUT and GET objects", () => {
       contentType: "text/x-new",
       meta: { "x-cos-meta-b": "2" },
     });
-    expect((await storedBytes(cloud, "copy/replaced")).toString()).toBe("copy me");
+    expect((await storedBytes(cloud, BUCKET, "copy/replaced")).toString()).toBe("copy me");
     const missing = await rejection(
       cos.putObjectCopy({ ...at, Key: "copy/x", CopySource: `${BUCKET}.cos.${at.Region}.myqcloud.com/copy/none` }),
     );

@@ -25,14 +25,6 @@ export function sdkFor(
 
 export const at = { Bucket: BUCKET, Region: REGION };
 
-/** The bytes the local cloud stores for a key, read straight from its store. */
-export async function storedBytes(cloud: LocalCloud, key: string, bucket = BUCKET): Promise<Buffer> {
-  const { stream } = cloud.store.read(bucket, key);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** The SDK's rejection, for asserting on its code. */
 export async function rejection(
   promise: Promise<unknown>,

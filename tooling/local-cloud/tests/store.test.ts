@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { ObjectStore, startLocalCloud } from "../src/index.ts";
-import { at, BUCKET, sdkFor, storedBytes } from "./sdk.ts";
+import { ObjectStore, startLocalCloud, storedBytes } from "../src/index.ts";
+import { at, BUCKET, sdkFor } from "./sdk.ts";
 
 const attributes = {
   contentType: "application/octet-stream",
@@ -40,7 +40,7 @@ describe("a data directory", () => {
     try {
       expect(second.store.getBucket(BUCKET)?.region).toBe("ap-guangzhou");
       for (const key of keys) {
-        expect((await storedBytes(second, key)).toString()).toBe(`body:${key}`);
+        expect((await storedBytes(second, BUCKET, key)).toString()).toBe(`body:${key}`);
         expect((await sdkFor(second).headObject({ ...at, Key: key })).headers?.["x-cos-meta-n"]).toBe("1");
       }
       expect(second.store.head(BUCKET, "../up")?.tags).toEqual([["t", "v"]]);
