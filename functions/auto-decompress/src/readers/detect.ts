@@ -1,5 +1,4 @@
-/** The archive formats the function extracts, detected from content, never from the name alone. */
-export type ArchiveFormat = "zip" | "tar" | "tar.gz" | "gzip";
+import type { ArchiveFormat } from "./types.ts";
 
 /** Bytes to read from the start of an object to detect its format (a tar header is 512 bytes). */
 export const SNIFF_BYTES = 512;

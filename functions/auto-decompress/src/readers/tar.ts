@@ -1,13 +1,7 @@
-import { type Readable, Transform } from "node:stream";
-import { createGunzip } from "node:zlib";
+import type { Readable } from "node:stream";
+import { PermanentError } from "@cosfn/runtime";
 import tar from "tar-stream";
-import type { ArchiveEntry } from "./plan.ts";
-
-/** One entry of a tar stream, as its header describes it, with its bytes. */
-export interface TarEntry {
-  entry: ArchiveEntry;
-  body: Readable;
-}
+import type { ArchiveEntry, ArchiveReader, ReaderEntry, ReaderOptions } from "./types.ts";
 
 const KINDS: Record<string, ArchiveEntry["kind"]> = {
   file: "file",
@@ -21,52 +15,78 @@ const KINDS: Record<string, ArchiveEntry["kind"]> = {
 };
 
 /**
- * Walks a tar stream entry by entry, in one pass (long names and PAX headers included, as tar-stream reads
- * them). The consumer must read or drain each body before the next entry comes.
+ * Entries up to this size are read whole, so that the reader can go on to the next ones while they are written.
+ * Larger ones are streamed: the reader waits at them until they are read.
  */
-export async function* readTar(stream: Readable): AsyncGenerator<TarEntry> {
+const WHOLE_ENTRY_BYTES = 1024 * 1024;
+
+/**
+ * Walks a tar stream entry by entry, in one pass (long names and PAX headers included, as tar-stream reads them).
+ * An entry's bytes are the stream at the reader's position: the next entry comes once they are read, and what is
+ * not read is drained then, so an entry that is not written never stalls the walk. `format` and `compressedRead`
+ * are given when the tar is the inside of a gzip stream (see `openGzipReader`).
+ */
+export function openTarReader(
+  stream: Readable,
+  options: ReaderOptions & { format?: "tar" | "tar.gz"; compressedRead?: () => number },
+): ArchiveReader {
+  const format = options.format ?? "tar";
   const extract = tar.extract();
+  // The iterator listens for entries from the start: an entry that comes before `entries()` is asked for waits.
+  const items = extract[Symbol.asyncIterator]();
   stream.on("error", (error) => extract.destroy(error));
   stream.pipe(extract);
-  let index = 0;
-  for await (const item of extract) {
-    const header = item.header;
-    const name = header.name ?? "";
-    const kind = KINDS[header.type ?? "file"] ?? "device";
-    yield {
-      entry: {
-        index: index++,
-        nameBytes: Buffer.from(name, "utf8"),
-        utf8Flag: true,
-        kind,
-        declaredSize: kind === "file" ? (header.size ?? 0) : 0,
-        compressedSize: 0,
-        encryption: "none",
-        modified: header.mtime,
-        crc32: undefined,
-      },
-      body: item as unknown as Readable,
-    };
-  }
+  const corrupt = (error: unknown): unknown =>
+    (error as { retryable?: boolean }).retryable || error instanceof PermanentError
+      ? error
+      : new PermanentError(
+          "CORRUPT_ARCHIVE",
+          `${options.name}: the ${format} stream is corrupt or truncated (${(error as Error).message})`,
+          { cause: error },
+        );
+  return {
+    format,
+    listed: undefined,
+    ...(options.compressedRead && { compressedRead: options.compressedRead }),
+    async *entries(): AsyncGenerator<ReaderEntry> {
+      let index = 0;
+      try {
+        for await (const item of { [Symbol.asyncIterator]: () => items }) {
+          const body = item as unknown as Readable;
+          const header = item.header;
+          const kind = KINDS[header.type ?? "file"] ?? "device";
+          const declaredSize = kind === "file" ? (header.size ?? 0) : 0;
+          yield {
+            index: index++,
+            nameBytes: Buffer.from(header.name ?? "", "utf8"),
+            utf8Flag: true,
+            kind,
+            declaredSize,
+            compressedSize: 0,
+            encryption: "none",
+            modified: header.mtime,
+            crc32: undefined,
+            detached: false,
+            read: () =>
+              declaredSize <= WHOLE_ENTRY_BYTES ? whole(body).catch((error) => Promise.reject(corrupt(error))) : body,
+          };
+          // Whatever of the entry was not read is drained, or the walk would stop here.
+          body.resume();
+        }
+      } catch (error) {
+        throw corrupt(error);
+      }
+    },
+    close: () => {
+      stream.destroy();
+      extract.destroy();
+    },
+  };
 }
 
-/** Counts the bytes that pass, for the compression ratio of a gzip stream. */
-export class ByteCounter extends Transform {
-  bytes = 0;
-  override _transform(
-    chunk: Buffer,
-    _encoding: BufferEncoding,
-    callback: (error?: Error | null, data?: Buffer) => void,
-  ): void {
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
-}
-
-/** Inflates a gzip stream, failing on trailing garbage and on a truncated stream as zlib reports them. */
-export function gunzip(stream: Readable, counter: ByteCounter): Readable {
-  const inflate = createGunzip();
-  stream.on("error", (error) => inflate.destroy(error));
-  counter.on("error", (error) => inflate.destroy(error));
-  return stream.pipe(counter).pipe(inflate);
+/** A stream's bytes in one buffer. */
+async function whole(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

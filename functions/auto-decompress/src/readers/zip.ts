@@ -1,8 +1,15 @@
 import { Readable } from "node:stream";
 import { createInflateRaw, inflateRawSync } from "node:zlib";
 import type { RangeSource } from "@cosfn/cos";
+import { PermanentError } from "@cosfn/runtime";
 import unzipper from "unzipper";
-import type { ArchiveEntry } from "./plan.ts";
+import {
+  type ArchiveEntry,
+  type ArchiveReader,
+  EntryBytesError,
+  type ReaderEntry,
+  type ReaderOptions,
+} from "./types.ts";
 
 /** unzipper's record of one central-directory entry (the fields this function reads). */
 interface ZipFile {
@@ -18,28 +25,6 @@ interface ZipFile {
   offsetToLocalFileHeader: number;
   lastModifiedDateTime: Date;
   stream(password?: string): Readable;
-}
-
-/** A zip opened through its central directory: its entries, and ways to inflate one. */
-export interface OpenZip {
-  entries: ArchiveEntry[];
-  /** Entry indexes in the order their bytes lie in the archive: reading in this order reads it front to back. */
-  order: number[];
-  /**
-   * The entry's inflated bytes as a stream, of any size: plain entries with one range read, encrypted ones
-   * (ZipCrypto) and other methods through unzipper.
-   */
-  open(index: number, password: string | undefined): Readable;
-  /**
-   * For a small entry that is neither encrypted nor in an unusual method: its inflated bytes, read in one range
-   * read together with its neighbours (see `SpanReader`). `undefined` for other entries, which `open` reads.
-   */
-  readWhole(index: number): Promise<Buffer> | undefined;
-}
-
-/** The archive's bytes for an entry are not where or what its central-directory record says. */
-export class ZipLayoutError extends Error {
-  override readonly name = "ZipLayoutError";
 }
 
 /** The longest tail an end-of-central-directory record with its comment can take: 22 + 65535 bytes. */
@@ -74,11 +59,53 @@ const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 
 /**
- * Reads a zip's central directory with range reads (unzipper's Open.custom over the COS range source, with
- * `tailSize: 65557` so that archive comments of any length work): no download of the archive, and memory
- * independent of its size. zip64 and data descriptors are read from the central directory.
+ * Opens a zip through its central directory, read with range reads (unzipper's Open.custom over the COS range
+ * source, after locating the real end-of-central-directory record, so that archive comments of any length work):
+ * no download of the archive, and memory independent of its size. zip64 and data descriptors are read from the
+ * central directory. Entries come in the order their bytes lie; each one's bytes are fetched when read, small
+ * plain ones whole in spans of neighbours, larger ones streamed with one range read, encrypted ones (ZipCrypto,
+ * with `password`) and other methods through unzipper.
  */
-export async function openZip(source: RangeSource): Promise<OpenZip> {
+export async function openZipReader(
+  source: RangeSource,
+  options: ReaderOptions & { password?: string | undefined },
+): Promise<ArchiveReader> {
+  let directory: { files: ZipFile[]; offsetToStartOfCentralDirectory: number };
+  try {
+    directory = await readCentralDirectory(source);
+  } catch (error) {
+    if ((error as { retryable?: boolean }).retryable) throw error;
+    throw new PermanentError("CORRUPT_ARCHIVE", `${options.name}: not a readable zip (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  const files = directory.files;
+  const entries = files.map(entryOf);
+  const spans = new SpanReader(source, files, directory.offsetToStartOfCentralDirectory);
+  const password = (index: number) =>
+    (entries[index] as ArchiveEntry).encryption === "zipcrypto" ? options.password : undefined;
+  return {
+    format: "zip",
+    listed: entries,
+    async *entries(): AsyncGenerator<ReaderEntry> {
+      for (const index of spans.order) {
+        yield {
+          ...(entries[index] as ArchiveEntry),
+          detached: true,
+          read: () =>
+            (entries[index] as ArchiveEntry).kind !== "file"
+              ? Promise.resolve(Buffer.alloc(0))
+              : (spans.read(index) ?? spans.stream(index) ?? (files[index] as ZipFile).stream(password(index))),
+        };
+      }
+    },
+    close: () => {},
+  };
+}
+
+async function readCentralDirectory(
+  source: RangeSource,
+): Promise<{ files: ZipFile[]; offsetToStartOfCentralDirectory: number }> {
   const open = unzipper.Open.custom as unknown as (
     source: RangeSource,
     options: { tailSize: number },
@@ -86,40 +113,34 @@ export async function openZip(source: RangeSource): Promise<OpenZip> {
   // unzipper takes the first end-of-central-directory signature in the tail it reads; a stored zip near the
   // end of the archive carries one too. The real record is the last one whose comment length fits: the tail
   // given to unzipper starts exactly there.
-  const directory = (await open(source, { tailSize: await endOfCentralDirectoryTail(source) })) as unknown as {
+  return (await open(source, { tailSize: await endOfCentralDirectoryTail(source) })) as unknown as {
     files: ZipFile[];
     offsetToStartOfCentralDirectory: number;
   };
-  const files = directory.files;
-  const entries = files.map((file, index): ArchiveEntry => {
-    const mode = (file.externalFileAttributes >>> 16) & S_IFMT;
-    const kind =
-      file.type === "Directory"
-        ? "directory"
-        : mode === S_IFLNK
-          ? "symlink"
-          : mode === S_IFCHR || mode === S_IFBLK || mode === S_IFIFO
-            ? "device"
-            : "file";
-    const encrypted = (file.flags & 1) !== 0;
-    return {
-      index,
-      nameBytes: file.pathBuffer,
-      utf8Flag: (file.flags & 0x800) !== 0,
-      kind,
-      declaredSize: file.uncompressedSize,
-      compressedSize: file.compressedSize,
-      encryption: !encrypted ? "none" : file.compressionMethod === 99 ? "aes" : "zipcrypto",
-      modified: file.lastModifiedDateTime,
-      crc32: file.crc32,
-    };
-  });
-  const spans = new SpanReader(source, files, directory.offsetToStartOfCentralDirectory);
+}
+
+/** An entry's header facts from its central-directory record. */
+function entryOf(file: ZipFile, index: number): ArchiveEntry {
+  const mode = (file.externalFileAttributes >>> 16) & S_IFMT;
+  const kind =
+    file.type === "Directory"
+      ? "directory"
+      : mode === S_IFLNK
+        ? "symlink"
+        : mode === S_IFCHR || mode === S_IFBLK || mode === S_IFIFO
+          ? "device"
+          : "file";
+  const encrypted = (file.flags & 1) !== 0;
   return {
-    entries,
-    order: spans.order,
-    open: (index, password) => spans.stream(index) ?? (files[index] as ZipFile).stream(password),
-    readWhole: (index) => spans.read(index),
+    index,
+    nameBytes: file.pathBuffer,
+    utf8Flag: (file.flags & 0x800) !== 0,
+    kind,
+    declaredSize: file.uncompressedSize,
+    compressedSize: file.compressedSize,
+    encryption: !encrypted ? "none" : file.compressionMethod === 99 ? "aes" : "zipcrypto",
+    modified: file.lastModifiedDateTime,
+    crc32: file.crc32,
   };
 }
 
@@ -226,7 +247,7 @@ class SpanReader {
       for await (const chunk of this.source.stream(span.start, span.end - span.start)) chunks.push(chunk as Buffer);
       const all = Buffer.concat(chunks);
       if (all.length !== span.end - span.start) {
-        throw new ZipLayoutError(`the archive ends inside the entries at offsets ${span.start}-${span.end - 1}`);
+        throw new EntryBytesError(`the archive ends inside the entries at offsets ${span.start}-${span.end - 1}`);
       }
       return all;
     })();
@@ -243,13 +264,13 @@ class SpanReader {
 /** Where an entry's data begins, from the start of its local header (given at least its first bytes). */
 function dataOffset(header: Buffer, at: number): number {
   if (header.length < 30 || header.readUInt32LE(0) !== 0x04034b50) {
-    throw new ZipLayoutError(`no local file header at offset ${at}, where the central directory points`);
+    throw new EntryBytesError(`no local file header at offset ${at}, where the central directory points`);
   }
   return 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
 }
 
-function runsOver(file: ZipFile, at: number): ZipLayoutError {
-  return new ZipLayoutError(
+function runsOver(file: ZipFile, at: number): EntryBytesError {
+  return new EntryBytesError(
     `the entry's ${file.compressedSize} compressed bytes at offset ${at} run into the next entry`,
   );
 }

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { detectFormat } from "../src/archive-format.ts";
+import { detectFormat } from "../../src/readers/detect.ts";
 
 function tarHeader(name: string, magic = true): Buffer {
   const header = Buffer.alloc(512);

@@ -1,0 +1,149 @@
+import { type Readable, Transform } from "node:stream";
+import { Crc32, crc32 } from "@cosfn/checksums";
+import type { CosClient } from "@cosfn/cos";
+import { PermanentError, writerMetadata } from "@cosfn/runtime";
+import { lookup } from "mime-types";
+import { type ArchiveLimits, ArchiveRefusedError, entryOverflow } from "./limits.ts";
+import { hex } from "./manifest.ts";
+import type { PlannedEntry } from "./plan.ts";
+import { EntryBytesError } from "./readers/types.ts";
+
+/** Where and how entries are written. */
+export interface EntryTarget {
+  cos: CosClient;
+  bucket: string;
+  /** The archive: its key and ETag go into each object's metadata. */
+  source: { key: string; etag: string | null };
+  functionName: string;
+  signal: AbortSignal;
+  /** Bytes per part of an entry's multipart upload, and parts in flight per entry. */
+  partSize: number;
+  partsInFlight: number;
+  limits: ArchiveLimits;
+}
+
+/** Fails an entry that cannot be decrypted before anything of it is read: AES, or ZipCrypto without a password. */
+export function checkDecryptable(entry: PlannedEntry, password: string | undefined): void {
+  if (entry.encryption === "aes")
+    throw new PermanentError("AES_ENCRYPTED", `${entry.name}: AES-encrypted entries are not supported`);
+  if (entry.encryption === "zipcrypto" && !password) {
+    throw new PermanentError(
+      "PASSWORD_REQUIRED",
+      `${entry.name}: the entry is encrypted and ARCHIVE_PASSWORD is not set`,
+    );
+  }
+}
+
+/**
+ * Writes one entry's inflated bytes to `key` (streamed, multipart above a part), with a Content-Type from its
+ * extension and the metadata that identifies it (archive, its ETag, entry index, CRC-32, mtime). The bytes are
+ * counted against the limits as they inflate, and cut off at the first one passed; after the upload, size and
+ * CRC-32 are checked against the header, and an entry that does not match is deleted (`CORRUPT_ENTRY`). Returns
+ * the size and CRC-32 written; throws what went wrong, named.
+ */
+export async function writeEntry(
+  entry: PlannedEntry,
+  key: string,
+  read: () => Promise<Buffer> | Readable,
+  to: EntryTarget,
+): Promise<{ size: number; crc32: number }> {
+  const { cos, bucket, source, signal } = to;
+  const opened = read();
+  let body: Buffer | InflateGuard;
+  if (opened instanceof Promise) {
+    body = await opened.catch((error: unknown) => {
+      throw classify(entry, error);
+    });
+    const refusal = to.limits.inflatedTo(entry, body.length, body.length);
+    if (refusal) throw refusal;
+  } else {
+    const guard = new InflateGuard(entry, to.limits);
+    opened.on("error", (error: Error) => guard.destroy(error));
+    opened.pipe(guard);
+    body = guard;
+  }
+  try {
+    await cos.writeObject({
+      bucket,
+      key,
+      body,
+      contentType: lookup(key) || "application/octet-stream",
+      partSize: to.partSize,
+      parallelism: to.partsInFlight,
+      metadata: {
+        ...writerMetadata(to.functionName),
+        "cosfn-archive": encodeURIComponent(source.key),
+        ...(source.etag && { "cosfn-source-etag": source.etag }),
+        "cosfn-entry": String(entry.index),
+        ...(entry.crc32 !== undefined && { "cosfn-crc32": hex(entry.crc32) }),
+        ...(entry.modified && { "cosfn-mtime": entry.modified.toISOString() }),
+      },
+      signal,
+    });
+  } catch (error) {
+    if (!(opened instanceof Promise)) opened.destroy();
+    throw classify(entry, error);
+  }
+  const size = body instanceof InflateGuard ? body.bytes : body.length;
+  const crc = body instanceof InflateGuard ? body.crc.digest() : crc32(body);
+  const sizeWrong = Number.isFinite(entry.declaredSize) && size !== entry.declaredSize;
+  if (sizeWrong || (entry.crc32 !== undefined && crc !== entry.crc32)) {
+    await cos.deleteObject(bucket, key).catch(() => {});
+    const declaredCrc = entry.crc32 === undefined ? null : hex(entry.crc32);
+    throw new PermanentError(
+      "CORRUPT_ENTRY",
+      `${entry.name}: inflated to ${size} bytes with CRC-32 ${hex(crc)}; the header says ${entry.declaredSize} and ${declaredCrc}`,
+    );
+  }
+  return { size, crc32: crc };
+}
+
+/** Counts what an entry inflates to and stops it at the first limit it passes: never trusts the header. */
+class InflateGuard extends Transform {
+  readonly crc = new Crc32();
+  bytes = 0;
+  constructor(
+    private readonly entry: PlannedEntry,
+    private readonly limits: ArchiveLimits,
+  ) {
+    super();
+  }
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null, data?: Buffer) => void,
+  ): void {
+    this.bytes += chunk.length;
+    const refusal = this.limits.inflatedTo(this.entry, this.bytes, chunk.length);
+    if (refusal) {
+      callback(refusal);
+      return;
+    }
+    this.crc.update(chunk);
+    callback(null, chunk);
+  }
+}
+
+/** Maps what inflating an entry threw to an error that says which entry and whether a retry helps. */
+function classify(entry: PlannedEntry, error: unknown): unknown {
+  if (error instanceof ArchiveRefusedError || error instanceof PermanentError) return error;
+  // A whole read inflates at most one byte past the declared size.
+  if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return entryOverflow(entry);
+  if (error instanceof EntryBytesError) {
+    return new PermanentError("CORRUPT_ENTRY", `${entry.name}: ${error.message}`, { cause: error });
+  }
+  const message = (error as Error)?.message ?? String(error);
+  if (/MISSING_PASSWORD|BAD_PASSWORD/.test(message)) {
+    return new PermanentError("BAD_PASSWORD", `${entry.name}: ARCHIVE_PASSWORD does not decrypt the entry`, {
+      cause: error,
+    });
+  }
+  if ((error as { retryable?: boolean }).retryable === true) return error;
+  if (
+    /invalid|incorrect|unexpected end|FILE_ENDED|Z_DATA_ERROR|Z_BUF_ERROR/i.test(message) ||
+    (error as { code?: string }).code?.startsWith("Z_")
+  ) {
+    return new PermanentError("CORRUPT_ENTRY", `${entry.name}: ${message}`, { cause: error });
+  }
+  return error;
+}
