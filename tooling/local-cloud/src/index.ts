@@ -1,3 +1,20 @@
+export {
+  CAM_CONDITION_KEYS,
+  CAM_CONDITION_OPERATORS,
+  type CamCondition,
+  type CamGrant,
+  type CamNeed,
+  type CamPolicy,
+  CamPolicyError,
+  type CamStatement,
+  camActionMatches,
+  camAllows,
+  camDenied,
+  camGrants,
+  camResourceMatches,
+  checkCamPolicy,
+  policyGrantUnused,
+} from "./cam.ts";
 export { type CloudInfiniteOptions, cloudInfinite, type ImageInfo, imageInfo, type Recognizer } from "./ci.ts";
 export {
   CDN_LIMITS,
@@ -5,14 +22,19 @@ export {
   type CloudApiCall,
   CloudApiError,
   type CloudApiFailure,
+  cloudApiNeed,
   verifyTc3,
 } from "./cloud-api.ts";
+export { cosResource } from "./cos/cam-needs.ts";
 export { CosError } from "./cos/errors.ts";
+export * from "./cos/limits.ts";
 export { parseRange } from "./cos/objects.ts";
 export type { CiProcessHandler, CosChange } from "./cos/request.ts";
+export { CI_ACTIONS, COS_ROUTES, type CosRoute, type CosScope, matchCosRoute } from "./cos/routes.ts";
 export { type Credentials, camSafeUrlEncode, cosSignature, verifyCosSignature } from "./cos/signature.ts";
 export { type Bucket, type ObjectAttributes, ObjectStore, type StoredObject } from "./cos/store.ts";
 export { type FaultKind, type FaultRule, Faults } from "./faults.ts";
+export { type LoggedService, RequestLog, type RequestLogEntry } from "./request-log.ts";
 export { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
 export {
   credentialsFromEnv,

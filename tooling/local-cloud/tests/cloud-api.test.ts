@@ -1,18 +1,10 @@
-import { Agent } from "node:http";
-import { connect } from "node:net";
 import cdnSdk from "tencentcloud-sdk-nodejs-cdn";
 import teoSdk from "tencentcloud-sdk-nodejs-teo";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CDN_LIMITS, type LocalCloud, startLocalCloud } from "../src/index.ts";
+import { localAgent } from "./sdk.ts";
 
 let cloud: LocalCloud;
-
-/** Sends every connection to the local cloud while requests keep their real host (and so their signature). */
-function localAgent(port: number): Agent {
-  const agent = new Agent({ keepAlive: true });
-  agent.createConnection = () => connect(port, "127.0.0.1");
-  return agent;
-}
 
 function clients(overrides: { secretKey?: string; token?: string } = {}) {
   const [credentials] = cloud.credentials;

@@ -1,4 +1,5 @@
-import { request } from "node:http";
+import { Agent, request } from "node:http";
+import { connect } from "node:net";
 import COS from "cos-nodejs-sdk-v5";
 import { camSafeUrlEncode, cosSignature, type LocalCloud } from "../src/index.ts";
 
@@ -107,4 +108,11 @@ export async function rawRequest(
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** Sends every connection to the local cloud while Cloud API requests keep their real host (and so their signature). */
+export function localAgent(port: number): Agent {
+  const agent = new Agent({ keepAlive: true });
+  agent.createConnection = () => connect(port, "127.0.0.1");
+  return agent;
 }
