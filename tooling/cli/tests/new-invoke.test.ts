@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkServerlessConfig } from "@cosfn/build";
 import { type LocalCloud, startLocalCloud } from "@cosfn/local-cloud";
 import { scratchProject } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,7 +43,8 @@ describe("cosfn new", () => {
     for (const file of [
       "src/index.ts",
       "src/config.ts",
-      "src/describe-object.ts",
+      "src/process-record.ts",
+      "src/seen-versions.ts",
       "tests/handler.test.ts",
       "serverless.yml",
       "cam-policy.json",
@@ -56,6 +58,10 @@ describe("cosfn new", () => {
     expect(readFileSync(join(dir, "serverless.yml"), "utf8")).toContain("name: greeter");
     expect(readFileSync(join(dir, "src/index.ts"), "utf8")).toContain('FUNCTION_NAME = "greeter"');
     expect(JSON.parse(readFileSync(join(dir, "cam-policy.json"), "utf8")).statement).toHaveLength(2);
+    // Deployable as generated: the scf component's inputs, SCF's limits, no overlapping trigger rules.
+    expect(checkServerlessConfig(readFileSync(join(dir, "serverless.yml"), "utf8"))).toEqual([]);
+    // Wiring only: the per-record work is in its own file.
+    expect(readFileSync(join(dir, "src/index.ts"), "utf8").split("\n").length).toBeLessThan(30);
   });
 
   it("refuses an existing function and a bad name", async () => {
@@ -77,7 +83,7 @@ describe("cosfn new", () => {
       env: { ...process.env, CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" },
     });
     expect(test.status, test.stdout + test.stderr).toBe(0);
-    expect(test.stdout).toMatch(/Tests\s+2 passed/);
+    expect(test.stdout).toMatch(/Tests\s+3 passed/);
   });
 });
 
@@ -241,7 +247,7 @@ describe("cosfn dev --config", () => {
     expect(readFileSync(join(root, "dev.log"), "utf8")).toContain('"message":"record done"');
 
     // An edit to the function's source takes effect at its next invocation, without a restart.
-    const core = join(root, "functions/hello/src/describe-object.ts");
+    const core = join(root, "functions/hello/src/process-record.ts");
     const original = readFileSync(core, "utf8");
     writeFileSync(core, original.replace("    key: record.key,", '    key: record.key,\n    edited: "yes",'));
     try {

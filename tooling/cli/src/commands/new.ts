@@ -8,10 +8,12 @@ import { FUNCTION_NAME, findRoot } from "../project.ts";
 
 export const help = `Usage: cosfn new <name> [--dir ROOT]
 
-Creates functions/<name> with the layout every cosfn function has: src/index.ts (the handler), src/config.ts
-(settings from the environment), the core in its own file, a test against a fixture event and the local
-cloud, serverless.yml with a COS trigger, cam-policy.json and a README. The new function describes every
-uploaded object in a JSON file under described/; replace that with your own work.
+Creates functions/<name> with the layout every cosfn function has: src/index.ts (the handler: wiring only),
+src/config.ts (settings from the environment), src/process-record.ts (the per-record work, on the runtime's
+setup resources and marker-setting COS client), a test against a fixture event and the local cloud that also
+proves cam-policy.json against the requests made, serverless.yml with a COS trigger under incoming/ and the
+execution role, and a README. The new function describes every uploaded object in a JSON file under
+described/; replace that with your own work.
 
 <name>: lowercase letters, digits and "-", e.g. thumbnail-maker.
 
