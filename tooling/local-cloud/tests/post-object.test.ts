@@ -142,3 +142,29 @@ describe("POST Object (browser-form upload)", () => {
     }
   });
 });
+
+describe("POST Object and CAM", () => {
+  it("is checked against the form's signer once the form is read: PostObject on the key", async () => {
+    const secretId = cloud.credentials[0]?.secretId as string;
+    const resource = "qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000";
+    cloud.setPolicy(secretId, {
+      version: "2.0",
+      statement: [{ effect: "allow", action: "name/cos:PostObject", resource: `${resource}/uploads/allowed/*` }],
+    });
+    try {
+      cloud.requests.clear();
+      const denied = await postForm({ key: "uploads/other/a.txt", file: Buffer.from("no") });
+      expect(denied.status).toBe(403);
+      expect(denied.body).toContain("<Code>AccessDenied</Code>");
+      expect(cloud.store.head(BUCKET, "uploads/other/a.txt")).toBeUndefined();
+      const allowed = await postForm({ key: "uploads/allowed/a.txt", file: Buffer.from("yes") });
+      expect(allowed.status).toBe(204);
+      expect(cloud.requests.entries.map((e) => [e.action, e.resource, e.secretId, e.status, e.denied])).toEqual([
+        ["name/cos:PostObject", `${resource}/uploads/other/a.txt`, secretId, 403, true],
+        ["name/cos:PostObject", `${resource}/uploads/allowed/a.txt`, secretId, 204, undefined],
+      ]);
+    } finally {
+      cloud.setPolicy(secretId, undefined);
+    }
+  });
+});
