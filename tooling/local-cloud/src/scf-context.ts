@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ScfContext } from "@cosfn/runtime";
+import type { ScfContext } from "@cosfn/events";
 
 export type { ScfContext };
 
