@@ -5,4 +5,5 @@ export { encodeObjectKey, MAX_KEY_BYTES } from "./object-key.ts";
 export { type CosRecord, parseCosEvent, type SafeParseResult, safeParseCosEvent } from "./parse.ts";
 export { recordId } from "./record-id.ts";
 export { COS_REGIONS, fullRegionName, shortRegionCode } from "./regions.ts";
+export type { ScfContext } from "./scf-context.ts";
 export { CosEventSchema, type RawCosEvent, type RawCosEventRecord } from "./schema.ts";

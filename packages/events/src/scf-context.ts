@@ -1,4 +1,4 @@
-/** The context SCF passes to a Node.js handler (REFERENCE §2). */
+/** The context SCF passes to a Node.js handler beside the event (REFERENCE §2). */
 export interface ScfContext {
   request_id: string;
   function_name: string;

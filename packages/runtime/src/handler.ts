@@ -1,6 +1,5 @@
 import type { CosClient } from "@cosfn/cos";
-import { type CosRecord, recordId, safeParseCosEvent } from "@cosfn/events";
-import type { ScfContext } from "./context.ts";
+import { type CosRecord, recordId, type ScfContext, safeParseCosEvent } from "@cosfn/events";
 import type { EnvReader } from "./env.ts";
 import { DeadlineError, errorCode, errorMessage, isRetryable, PermanentError } from "./errors.ts";
 import { type RecordFilter, skipReason } from "./filter.ts";

@@ -1,4 +1,4 @@
-export type { ScfContext } from "./context.ts";
+export type { ScfContext } from "@cosfn/events";
 export { EnvReader, parseBytes } from "./env.ts";
 export {
   ConfigError,

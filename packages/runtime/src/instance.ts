@@ -1,5 +1,5 @@
 import { type CosClient, createCosClient } from "@cosfn/cos";
-import type { ScfContext } from "./context.ts";
+import type { ScfContext } from "@cosfn/events";
 import { EnvReader } from "./env.ts";
 import type { RecordFilter } from "./filter.ts";
 import { writerMetadata } from "./filter.ts";

@@ -1,7 +1,7 @@
 import { cosEvent } from "@cosfn/events";
-import { createHandler, type RecordContext } from "@cosfn/runtime";
+import { scfContext, seedObject, storedText, useTestCloud } from "@cosfn/testing";
 import { describe, expect, it } from "vitest";
-import { scfContext, seedObject, storedText, useTestCloud } from "../src/index.ts";
+import { createHandler, type RecordContext } from "../src/index.ts";
 
 // The base end to end: a handler built on @cosfn/runtime, its record context's COS client, the local cloud.
 const BUCKET = "examplebucket-1250000000";

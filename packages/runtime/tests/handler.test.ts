@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { CosRecord } from "@cosfn/events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -9,30 +7,9 @@ import {
   InvocationFailedError,
   PermanentError,
   RetryableError,
-  type ScfContext,
   writerMetadata,
 } from "../src/index.ts";
-
-const fixtures = fileURLToPath(new URL("../../../test-fixtures/events/", import.meta.url));
-const fixture = (folder: string, variant = "basic") =>
-  JSON.parse(readFileSync(`${fixtures}${folder}/${variant}.json`, "utf8"));
-
-function context(overrides: Partial<ScfContext> = {}): ScfContext {
-  return {
-    request_id: "req-123",
-    function_name: "test-fn",
-    function_version: "$LATEST",
-    namespace: "default",
-    memory_limit_in_mb: 128,
-    time_limit_in_ms: 30_000,
-    tencentcloud_region: "ap-guangzhou",
-    tencentcloud_appid: "1250000000",
-    tencentcloud_uin: "100000000001",
-    callbackWaitsForEmptyEventLoop: true,
-    environment: "{}",
-    ...overrides,
-  };
-}
+import { context, rawEvent } from "./support.ts";
 
 let lines: Record<string, unknown>[];
 beforeEach(() => {
@@ -63,7 +40,7 @@ describe("createHandler", () => {
       seen.push(record.key);
       return record.key.endsWith(".csv") ? { detail: { rows: 3 } } : undefined;
     });
-    const summary = await main(fixture("object-created-put", "batch"), context());
+    const summary = await main(rawEvent("object-created-put", "batch"), context());
     expect(seen.sort()).toEqual(["inbox/a.txt", "inbox/b.csv", "inbox/sub/c.bin"]);
     expect(summary).toMatchObject({ function: "test-fn", processed: 3, skipped: 0, failed: 0 });
     expect(summary.records.map((r) => [r.key, r.outcome])).toEqual([
@@ -76,7 +53,7 @@ describe("createHandler", () => {
 
   it("logs one JSON line per record with function, request id, bucket, key, event, outcome and duration", async () => {
     const main = handler(async () => undefined, { filter: { suffixes: [".txt"] } });
-    await main(fixture("object-created-put", "batch"), context());
+    await main(rawEvent("object-created-put", "batch"), context());
     const records = recordLines();
     expect(records).toHaveLength(3);
     for (const line of records) {
@@ -113,7 +90,7 @@ describe("createHandler", () => {
       },
     );
     const event = (key: string, eventName = "cos:ObjectCreated:Put", meta: Record<string, string> = {}) => {
-      const e = fixture("object-created-put");
+      const e = rawEvent("object-created-put");
       const r = e.Records[0];
       r.event.eventName = eventName;
       r.cos.cosObject.key = `/1250000000/examplebucket/${key}`;
@@ -149,7 +126,7 @@ describe("createHandler", () => {
       },
       { concurrency: 2 },
     );
-    const event = { Records: Array.from({ length: 7 }, () => fixture("object-created-put").Records[0]) };
+    const event = { Records: Array.from({ length: 7 }, () => rawEvent("object-created-put").Records[0]) };
     const summary = await main(event, context());
     expect(summary.processed).toBe(7);
     expect(most).toBe(2);
@@ -170,7 +147,7 @@ describe("createHandler", () => {
       if (record.key === "inbox/b.csv") throw new PermanentError("CORRUPT", "inbox/b.csv: not a CSV");
       return undefined;
     });
-    const summary = await main(fixture("object-created-put", "batch"), context());
+    const summary = await main(rawEvent("object-created-put", "batch"), context());
     expect(summary).toMatchObject({ processed: 2, failed: 1 });
     expect(summary.records[1]).toMatchObject({
       outcome: "failed",
@@ -183,7 +160,7 @@ describe("createHandler", () => {
     const main = handler(async () => {
       throw new PermanentError("CORRUPT", "bad");
     });
-    const error = await main(fixture("object-created-put"), context()).catch((e) => e);
+    const error = await main(rawEvent("object-created-put"), context()).catch((e) => e);
     expect(error).toBeInstanceOf(InvocationFailedError);
     expect(error.retryable).toBe(false);
   });
@@ -196,7 +173,7 @@ describe("createHandler", () => {
       if (record.key === "inbox/b.csv") throw new TypeError("a bug, retried like any unknown error");
       return undefined;
     });
-    const error = await main(fixture("object-created-put", "batch"), context()).catch((e) => e);
+    const error = await main(rawEvent("object-created-put", "batch"), context()).catch((e) => e);
     expect(ran).toHaveLength(3);
     expect(error).toBeInstanceOf(InvocationFailedError);
     expect(error.message).toBe("test-fn: 2 of 3 records failed; first: inbox/a.txt: SlowDown: throttled");
@@ -232,7 +209,7 @@ describe("createHandler", () => {
       { concurrency: 1, deadlineMarginMs: 1000 },
     );
     const started = Date.now();
-    const error = await main(fixture("object-created-put", "batch"), context({ time_limit_in_ms: 1300 })).catch(
+    const error = await main(rawEvent("object-created-put", "batch"), context({ time_limit_in_ms: 1300 })).catch(
       (e) => e,
     );
     const elapsed = Date.now() - started;
@@ -255,8 +232,8 @@ describe("createHandler", () => {
       config: (env) => ({ maxEntries: env.int("MAX_ENTRIES", { default: 10_000, min: 1 }) }),
       processRecord: async () => undefined,
     });
-    await expect(main(fixture("object-created-put"), context())).rejects.toThrow(ConfigError);
-    await expect(main(fixture("object-created-put"), context())).rejects.toThrow(
+    await expect(main(rawEvent("object-created-put"), context())).rejects.toThrow(ConfigError);
+    await expect(main(rawEvent("object-created-put"), context())).rejects.toThrow(
       'MAX_ENTRIES="many": expected an integer from 1 to',
     );
     expect(lines.find((l) => l.message === "configuration error")).toMatchObject({ error: { code: "CONFIG_ERROR" } });
@@ -270,7 +247,7 @@ describe("createHandler", () => {
         "GET http://b-1250000000.cos.ap-guangzhou.myqcloud.com/k?q-sign-algorithm=sha1&q-ak=AKIDabcdefgh12345678&q-signature=deadbeef&x-cos-security-token=tok123 failed",
       );
     });
-    await main(fixture("object-created-put"), context()).catch(() => undefined);
+    await main(rawEvent("object-created-put"), context()).catch(() => undefined);
     const text = JSON.stringify(lines);
     expect(text).toContain("SignatureDoesNotMatch");
     for (const secret of ["deadbeef", "AKIDabcdefgh12345678", "tok123", "s3cr3tKeyValue"])
@@ -279,7 +256,7 @@ describe("createHandler", () => {
 
   it("honours COSFN_LOG_LEVEL", async () => {
     vi.stubEnv("COSFN_LOG_LEVEL", "error");
-    await handler(async () => undefined)(fixture("object-created-put"), context());
+    await handler(async () => undefined)(rawEvent("object-created-put"), context());
     expect(lines).toEqual([]);
   });
 
@@ -292,8 +269,8 @@ describe("createHandler", () => {
       expect(config).toEqual({ prefix: "out/" });
       return undefined;
     });
-    await main(fixture("object-created-put"), context());
-    await main(fixture("object-created-put"), context());
+    await main(rawEvent("object-created-put"), context());
+    await main(rawEvent("object-created-put"), context());
     expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
     expect(ids[0]).toBe(ids[1]);
   });

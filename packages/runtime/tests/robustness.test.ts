@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   createHandler,
@@ -10,27 +8,7 @@ import {
   Redactor,
   type ScfContext,
 } from "../src/index.ts";
-
-const fixtures = fileURLToPath(new URL("../../../test-fixtures/events/", import.meta.url));
-const fixture = (folder: string, variant = "basic") =>
-  JSON.parse(readFileSync(`${fixtures}${folder}/${variant}.json`, "utf8"));
-
-function context(overrides: Partial<ScfContext> = {}): ScfContext {
-  return {
-    request_id: "req-robust",
-    function_name: "robust-fn",
-    function_version: "$LATEST",
-    namespace: "default",
-    memory_limit_in_mb: 128,
-    time_limit_in_ms: 30_000,
-    tencentcloud_region: "ap-guangzhou",
-    tencentcloud_appid: "1250000000",
-    tencentcloud_uin: "100000000001",
-    callbackWaitsForEmptyEventLoop: true,
-    environment: "{}",
-    ...overrides,
-  };
-}
+import { context, rawEvent } from "./support.ts";
 
 let output: string[];
 beforeEach(() => {
@@ -46,7 +24,7 @@ afterEach(() => {
 });
 
 /** Every record of the batch fixture (three keys), with `work` deciding what each does. */
-const batch = () => fixture("object-created-put", "batch");
+const batch = () => rawEvent("object-created-put", "batch");
 
 async function outcome(main: (event: unknown, context: ScfContext) => Promise<HandlerSummary>, ctx = context()) {
   try {
@@ -270,7 +248,7 @@ describe("Redactor", () => {
 
 describe("the loop guard's writer marker", () => {
   it("is matched whatever the case of its name and value", async () => {
-    const event = fixture("object-created-put");
+    const event = rawEvent("object-created-put");
     const meta = event.Records[0].cos.cosObject.meta;
     meta["x-cos-meta-Cosfn-Function"] = "Robust-FN";
     const main = createHandler({ name: "robust-fn", config: () => ({}), processRecord: async () => undefined });
