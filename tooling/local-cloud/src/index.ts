@@ -44,4 +44,15 @@ export {
   startLocalCloud,
 } from "./server.ts";
 export { seedObject, storedBytes, storedKeys, storedText } from "./stored.ts";
-export { type Invocation, type InvocationAttempt, type ScfHandler, type TriggerRule, Triggers } from "./triggers.ts";
+export {
+  describeRule,
+  eventPatternsOverlap,
+  type Invocation,
+  type InvocationAttempt,
+  rulesOverlap,
+  type ScfHandler,
+  type TriggerFilter,
+  TriggerOverlapError,
+  type TriggerRule,
+  Triggers,
+} from "./triggers.ts";

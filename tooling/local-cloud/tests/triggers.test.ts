@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseCosEvent } from "@cosfn/events";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type LocalCloud, type ScfContext, startLocalCloud } from "../src/index.ts";
+import { type LocalCloud, rulesOverlap, type ScfContext, startLocalCloud, TriggerOverlapError } from "../src/index.ts";
 import { at, BUCKET, sdkFor } from "./sdk.ts";
 
 let cloud: LocalCloud;
@@ -154,7 +154,7 @@ describe("triggers", () => {
     cloud.triggers.add({
       bucket: BUCKET,
       events: ["cos:ObjectCreated:*"],
-      prefix: "retry/",
+      prefix: "retry/flaky/",
       functionName: "flaky",
       handler: () => {
         attempts++;
@@ -165,15 +165,17 @@ describe("triggers", () => {
     cloud.triggers.add({
       bucket: BUCKET,
       events: ["cos:ObjectCreated:*"],
-      prefix: "retry/",
+      prefix: "retry/broken/",
       functionName: "broken",
       handler: () => {
         throw new TypeError("always broken");
       },
     });
-    await cos.putObject({ ...at, Key: "retry/x", Body: "r" });
+    // Two functions need rules that do not overlap (COS refuses overlapping rules of different functions).
+    await cos.putObject({ ...at, Key: "retry/flaky/x", Body: "r" });
+    await cos.putObject({ ...at, Key: "retry/broken/x", Body: "r" });
     await cloud.triggers.idle();
-    const flaky = cloud.triggers.invocations.find((i) => i.functionName === "flaky" && i.key === "retry/x");
+    const flaky = cloud.triggers.invocations.find((i) => i.functionName === "flaky" && i.key === "retry/flaky/x");
     expect(flaky?.status).toBe("succeeded");
     expect(flaky?.attempts.map((a) => a.error?.message ?? a.result)).toEqual([
       "attempt 1 failed",
@@ -182,7 +184,7 @@ describe("triggers", () => {
     ]);
     const gap = Date.parse(flaky?.attempts[1]?.startedAt ?? "") - Date.parse(flaky?.attempts[0]?.startedAt ?? "");
     expect(gap).toBeGreaterThanOrEqual(15);
-    const broken = cloud.triggers.invocations.find((i) => i.functionName === "broken" && i.key === "retry/x");
+    const broken = cloud.triggers.invocations.find((i) => i.functionName === "broken" && i.key === "retry/broken/x");
     expect(broken?.status).toBe("failed");
     expect(broken?.attempts).toHaveLength(3);
     expect(broken?.attempts[2]?.error).toEqual({ name: "TypeError", message: "always broken" });
@@ -205,5 +207,90 @@ describe("triggers", () => {
     await cos.putObject({ ...at, Key: "mutate/k", Body: "m" });
     await cloud.triggers.idle();
     expect(received).toEqual(["/1250000000/examplebucket/mutate/k", "/1250000000/examplebucket/mutate/k"]);
+  });
+});
+
+describe("overlapping rules", () => {
+  const rule = (events: string[], prefix?: string, suffix?: string, bucket = BUCKET) => ({
+    bucket,
+    events,
+    ...(prefix !== undefined && { prefix }),
+    ...(suffix !== undefined && { suffix }),
+  });
+  it.each([
+    // [what, a, b, overlap]
+    ["the same rule", rule(["cos:ObjectCreated:*"]), rule(["cos:ObjectCreated:*"]), true],
+    ["another bucket", rule(["cos:ObjectCreated:*"]), rule(["cos:ObjectCreated:*"], "", "", "other-1250000000"), false],
+    ["a :* and one of its events", rule(["cos:ObjectCreated:*"]), rule(["cos:ObjectCreated:Put"]), true],
+    ["two events of one kind", rule(["cos:ObjectCreated:Put"]), rule(["cos:ObjectCreated:Post"]), false],
+    ["created and removed", rule(["cos:ObjectCreated:*"]), rule(["cos:ObjectRemove:*"]), false],
+    ["* and any event", rule(["*"]), rule(["cos:ObjectRemove:Delete"]), true],
+    ["cos:* and any COS event", rule(["cos:*"]), rule(["cos:ObjectRestore:Post"]), true],
+    [
+      "some event of a list",
+      rule(["cos:ObjectRemove:*", "cos:ObjectCreated:Copy"]),
+      rule(["cos:ObjectCreated:*"]),
+      true,
+    ],
+    ["no prefix overlaps any prefix", rule(["cos:ObjectCreated:*"]), rule(["cos:ObjectCreated:*"], "in/"), true],
+    [
+      "an empty prefix overlaps any prefix",
+      rule(["cos:ObjectCreated:*"], ""),
+      rule(["cos:ObjectCreated:*"], "in/"),
+      true,
+    ],
+    ["nested prefixes", rule(["cos:ObjectCreated:*"], "in/"), rule(["cos:ObjectCreated:*"], "in/zips/"), true],
+    ["sibling prefixes", rule(["cos:ObjectCreated:*"], "in/"), rule(["cos:ObjectCreated:*"], "out/"), false],
+    [
+      "a prefix that merely starts alike",
+      rule(["cos:ObjectCreated:*"], "in/a"),
+      rule(["cos:ObjectCreated:*"], "in/b"),
+      false,
+    ],
+    ["no suffix overlaps any suffix", rule(["cos:ObjectCreated:*"]), rule(["cos:ObjectCreated:*"], "", ".zip"), true],
+    ["nested suffixes", rule(["cos:ObjectCreated:*"], "", ".tar.gz"), rule(["cos:ObjectCreated:*"], "", ".gz"), true],
+    ["different suffixes", rule(["cos:ObjectCreated:*"], "", ".zip"), rule(["cos:ObjectCreated:*"], "", ".tgz"), false],
+    [
+      "prefixes overlap, suffixes do not",
+      rule(["cos:ObjectCreated:*"], "in/", ".zip"),
+      rule(["cos:ObjectCreated:*"], "in/", ".jpg"),
+      false,
+    ],
+    [
+      "suffixes overlap, prefixes do not",
+      rule(["cos:ObjectCreated:*"], "a/", ".zip"),
+      rule(["cos:ObjectCreated:*"], "b/", ".zip"),
+      false,
+    ],
+    [
+      "filters overlap, events do not",
+      rule(["cos:ObjectCreated:Put"], "in/"),
+      rule(["cos:ObjectRemove:*"], "in/"),
+      false,
+    ],
+  ] as const)("%s: %s", (_what, a, b, overlap) => {
+    expect(rulesOverlap(a as never, b as never)).toBe(overlap);
+    expect(rulesOverlap(b as never, a as never)).toBe(overlap);
+  });
+
+  const bind = (functionName: string, events: string[], filter: { prefix?: string; suffix?: string } = {}) =>
+    cloud.triggers.add({ bucket: BUCKET, events, ...filter, functionName, handler: record(functionName) });
+
+  it("refuse a rule that overlaps another function's rule, naming both rules and both functions", () => {
+    bind("unzip", ["cos:ObjectCreated:*"], { suffix: ".zip" });
+    const adding = () => bind("index", ["cos:ObjectCreated:Put"], { prefix: "in/" });
+    expect(adding).toThrow(TriggerOverlapError);
+    expect(adding).toThrow(
+      'the trigger rule examplebucket-1250000000 [cos:ObjectCreated:Put] prefix "in/" suffix "" of function index overlaps the rule examplebucket-1250000000 [cos:ObjectCreated:*] prefix "" suffix ".zip" of function unzip',
+    );
+    expect(cloud.triggers.rules.map((r) => r.functionName)).toEqual(["unzip"]);
+  });
+
+  it("let rules of one function overlap, and rules of others coexist when they do not overlap", () => {
+    bind("unzip", ["cos:ObjectCreated:*"], { suffix: ".zip" });
+    bind("unzip", ["cos:ObjectCreated:Put"], { suffix: ".zip" });
+    bind("label", ["cos:ObjectCreated:*"], { suffix: ".jpg" });
+    bind("index", ["cos:ObjectRemove:*"]);
+    expect(cloud.triggers.rules).toHaveLength(4);
   });
 });
