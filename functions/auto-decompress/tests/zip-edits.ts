@@ -12,6 +12,19 @@ export function moveLocalHeader(zip: Buffer, name: string, bytes: number): void 
   zip.writeUInt32LE(zip.readUInt32LE(record + 42) + bytes, record + 42);
 }
 
+/** Reverses the central-directory records in place: same directory offset and size, opposite order. */
+export function reverseCentralDirectory(zip: Buffer): void {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const start = zip.readUInt32LE(eocd + 16);
+  const records: Buffer[] = [];
+  for (let at = start; at < eocd; ) {
+    const length = 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    records.push(Buffer.from(zip.subarray(at, at + length)));
+    at += length;
+  }
+  Buffer.concat(records.reverse()).copy(zip, start);
+}
+
 /** Pseudo-random lowercase text: compresses about 2:1, like real files. */
 export function text(length: number, seed: number): Buffer {
   const bytes = Buffer.alloc(length);

@@ -8,7 +8,7 @@ import { loadConfig } from "../src/config.ts";
 import { extractArchive, manifestKey } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
 import { BUCKET, countGets, useTestCloud } from "./cloud.ts";
-import { declareSize, moveLocalHeader, text } from "./zip-edits.ts";
+import { declareSize, moveLocalHeader, reverseCentralDirectory, text } from "./zip-edits.ts";
 
 let test: TestCloud;
 useTestCloud((started) => {
@@ -203,15 +203,7 @@ describe("extractArchive (zip)", () => {
     const names = ["a.txt", "b.txt", "c.txt", "d.txt"];
     const zip = Buffer.from(zipSync(Object.fromEntries(names.map((name, i) => [name, text(3000 + i * 100, i)]))));
     // Reverse the central-directory records in place: same directory offset and size, opposite order.
-    const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-    const start = zip.readUInt32LE(eocd + 16);
-    const records: Buffer[] = [];
-    for (let at = start; at < eocd; ) {
-      const length = 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-      records.push(Buffer.from(zip.subarray(at, at + length)));
-      at += length;
-    }
-    Buffer.concat(records.reverse()).copy(zip, start);
+    reverseCentralDirectory(zip);
     await upload("in/reordered.zip", zip);
     const { result: manifest, gets: reads } = await countGets(test, /reordered\.zip$/, () =>
       extract("in/reordered.zip"),
