@@ -130,8 +130,11 @@ class Extraction {
         let planned: PlannedEntry;
         if (plan) planned = plan[entry.index] as PlannedEntry;
         else {
-          this.refused = this.limits.declared(entry);
-          if (this.refused) break;
+          const refusal = this.limits.declared(entry);
+          if (refusal) {
+            this.refused = refusal;
+            break;
+          }
           planned = planEntry(entry, config, target.prefix);
           const line = addLine(this.manifest, planned);
           const earlier = toWrite(planned) ? samePaths.replaces(planned.path as string, line) : undefined;

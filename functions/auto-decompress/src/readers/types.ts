@@ -34,7 +34,7 @@ export interface ReaderEntry extends ArchiveEntry {
   readonly detached: boolean;
   /**
    * The entry's inflated bytes, at most once: whole for a small entry (the reader reads it cheaply in one piece,
-   * and for a stream it frees the reader to go on), else as a stream. Bytes not read, or left half read, are
+   * and for a stream it frees the reader to go on), else as a stream. Bytes not read are
    * skipped by the reader when the next entry is asked for. Directories, links and devices have none.
    */
   read(): Promise<Buffer> | Readable;

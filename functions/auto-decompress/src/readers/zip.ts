@@ -82,20 +82,20 @@ export async function openZipReader(
   const files = directory.files;
   const entries = files.map(entryOf);
   const spans = new SpanReader(source, files, directory.offsetToStartOfCentralDirectory);
-  const password = (index: number) =>
-    (entries[index] as ArchiveEntry).encryption === "zipcrypto" ? options.password : undefined;
   return {
     format: "zip",
     listed: entries,
     async *entries(): AsyncGenerator<ReaderEntry> {
       for (const index of spans.order) {
+        const entry = entries[index] as ArchiveEntry;
+        const password = entry.encryption === "zipcrypto" ? options.password : undefined;
         yield {
-          ...(entries[index] as ArchiveEntry),
+          ...entry,
           detached: true,
           read: () =>
-            (entries[index] as ArchiveEntry).kind !== "file"
+            entry.kind !== "file"
               ? Promise.resolve(Buffer.alloc(0))
-              : (spans.read(index) ?? spans.stream(index) ?? (files[index] as ZipFile).stream(password(index))),
+              : (spans.read(index) ?? spans.stream(index) ?? (files[index] as ZipFile).stream(password)),
         };
       }
     },
@@ -103,6 +103,7 @@ export async function openZipReader(
   };
 }
 
+/** The central directory's records, as unzipper reads them through range reads. */
 async function readCentralDirectory(
   source: RangeSource,
 ): Promise<{ files: ZipFile[]; offsetToStartOfCentralDirectory: number }> {
