@@ -1,6 +1,6 @@
-import { get } from "node:http";
+import { get, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { credentialsFromEnv, LOCAL_CREDENTIALS, type LocalCloud, startLocalCloud } from "../src/index.ts";
+import { credentialsFromEnv, LOCAL_CREDENTIALS, type LocalCloud, startLocalCloud, storedText } from "../src/index.ts";
 import { at, BUCKET, rawRequest, rejection, sdkFor } from "./sdk.ts";
 
 let cloud: LocalCloud;
@@ -72,6 +72,31 @@ describe("q-sign verification", () => {
     expect(url).toContain("q-signature=");
     const response = await httpGet(cloud, url.replace(/^http:\/\/[^/]+/, ""));
     expect(response).toEqual({ status: 200, body: "signed" });
+  });
+
+  it("accepts a PUT to a pre-signed URL: the signature's query fields are not taken for sub-resources", async () => {
+    const url = new URL(
+      sdkFor(cloud).getObjectUrl({ ...at, Key: "uploaded.txt", Method: "PUT", Sign: true }, () => {}),
+    );
+    const status = await new Promise<number>((resolve, reject) => {
+      request(
+        {
+          host: "127.0.0.1",
+          port: cloud.port,
+          method: "PUT",
+          path: `${url.pathname}${url.search}`,
+          headers: { host: url.host },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      )
+        .on("error", reject)
+        .end("put by URL");
+    });
+    expect(status).toBe(200);
+    expect(await storedText(cloud, BUCKET, "uploaded.txt")).toBe("put by URL");
   });
 });
 
