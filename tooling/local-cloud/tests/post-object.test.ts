@@ -163,6 +163,14 @@ describe("POST Object and CAM", () => {
         ["name/cos:PostObject", `${resource}/uploads/other/a.txt`, secretId, 403, true],
         ["name/cos:PostObject", `${resource}/uploads/allowed/a.txt`, secretId, 204, undefined],
       ]);
+      // A form whose signature fails is logged under its action, without a resource: its key was not trusted.
+      cloud.requests.clear();
+      expect(
+        (await postForm({ key: "uploads/allowed/b.txt", file: Buffer.from("x"), secretKey: "wrong" })).status,
+      ).toBe(403);
+      expect(cloud.requests.entries.map((e) => [e.action, e.resource, e.errorCode])).toEqual([
+        ["name/cos:PostObject", null, "SignatureDoesNotMatch"],
+      ]);
     } finally {
       cloud.setPolicy(secretId, undefined);
     }

@@ -63,7 +63,8 @@ export function parseCosRequest(req: IncomingMessage, target: CosTarget, draft: 
     });
     if ("route" in match) {
       draft.service = match.route.service ?? "cos";
-      draft.action = match.route.needs ? null : `name/cos:${match.route.api}`;
+      // Named even when the needs come later (POST Object's key is in its form).
+      draft.action = match.needs[0]?.action ?? (match.route.service === "ci" ? null : `name/cos:${match.route.api}`);
       draft.needs.push(...match.needs);
     }
   }
