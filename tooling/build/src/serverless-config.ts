@@ -1,4 +1,5 @@
 import { COS_REGIONS } from "@cosfn/events";
+import { rulesOverlap as cosRulesOverlap } from "@cosfn/local-cloud";
 import { parseDocument } from "yaml";
 
 /**
@@ -323,26 +324,18 @@ export function cosTriggerRules(text: string, source?: string): CosTriggerRule[]
   return rules;
 }
 
-/** True when COS takes two event types as overlapping: equal, or one is the other's `:*`. */
-function eventsOverlap(a: string, b: string): boolean {
-  const category = (event: string) => event.slice(0, event.lastIndexOf(":"));
-  if (a === b) return true;
-  if (category(a) !== category(b)) return false;
-  return a.endsWith(":*") || b.endsWith(":*");
-}
-
 /**
- * True when COS refuses to bind both rules (doc 583/9707): same bucket, overlapping event types, and prefixes
- * of which one starts with the other, and suffixes of which one ends with the other (an empty filter overlaps
- * every other).
+ * True when COS refuses to bind both rules (doc 583/9707): the local cloud's `rulesOverlap`, the one definition of
+ * the rule, applied to two rules of serverless.yml files.
  */
 export function rulesOverlap(a: CosTriggerRule, b: CosTriggerRule): boolean {
-  return (
-    a.bucket === b.bucket &&
-    eventsOverlap(a.event, b.event) &&
-    (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix)) &&
-    (a.suffix.endsWith(b.suffix) || b.suffix.endsWith(a.suffix))
-  );
+  const filter = (rule: CosTriggerRule) => ({
+    bucket: rule.bucket,
+    events: [rule.event],
+    prefix: rule.prefix,
+    suffix: rule.suffix,
+  });
+  return cosRulesOverlap(filter(a), filter(b));
 }
 
 /** Every pair of rules that overlap, each pair in the order given. */
