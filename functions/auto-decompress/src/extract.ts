@@ -1,5 +1,5 @@
 import type { CosClient } from "@cosfn/cos";
-import { DeadlineError, type Logger } from "@cosfn/runtime";
+import { DeadlineError, isRetryable, type Logger } from "@cosfn/runtime";
 import type { Config } from "./config.ts";
 import { replacedByLater, SamePaths, TargetKeys } from "./conflict.ts";
 import { ArchiveLimits, ArchiveRefusedError } from "./limits.ts";
@@ -150,7 +150,7 @@ class Extraction {
       }
     } catch (error) {
       if (error instanceof ArchiveRefusedError) this.refused ??= error;
-      else if ((error as { retryable?: boolean }).retryable || signal.aborted) this.failure ??= error;
+      else if (isRetryable(error) || signal.aborted) this.failure ??= error;
       else {
         // The archive is corrupt: what was written stays, and a retry would fail the same way.
         await Promise.allSettled(pending);
@@ -207,7 +207,7 @@ class Extraction {
         return;
       }
       if (this.input.signal.aborted) return;
-      if ((error as { retryable?: boolean }).retryable) {
+      if (isRetryable(error)) {
         this.failure ??= error;
         return;
       }

@@ -1,9 +1,9 @@
 import { type Readable, Transform } from "node:stream";
 import { Crc32, crc32 } from "@cosfn/checksums";
 import type { CosClient } from "@cosfn/cos";
-import { PermanentError, writerMetadata } from "@cosfn/runtime";
+import { CosfnError, PermanentError, writerMetadata } from "@cosfn/runtime";
 import { lookup } from "mime-types";
-import { type ArchiveLimits, ArchiveRefusedError, entryOverflow } from "./limits.ts";
+import { type ArchiveLimits, entryOverflow } from "./limits.ts";
 import { hex } from "./manifest.ts";
 import type { PlannedEntry } from "./plan.ts";
 import { EntryBytesError } from "./readers/types.ts";
@@ -126,19 +126,18 @@ class InflateGuard extends Transform {
 
 /** Maps what inflating an entry threw to an error that says which entry and whether a retry helps. */
 function classify(entry: PlannedEntry, error: unknown): unknown {
-  if (error instanceof ArchiveRefusedError || error instanceof PermanentError) return error;
-  // A whole read inflates at most one byte past the declared size.
-  if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return entryOverflow(entry);
   if (error instanceof EntryBytesError) {
     return new PermanentError("CORRUPT_ENTRY", `${entry.name}: ${error.message}`, { cause: error });
   }
+  if (error instanceof CosfnError) return error; // classified already: a refusal, a COS failure, a deadline
+  // A whole read inflates at most one byte past the declared size.
+  if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return entryOverflow(entry);
   const message = (error as Error)?.message ?? String(error);
   if (/MISSING_PASSWORD|BAD_PASSWORD/.test(message)) {
     return new PermanentError("BAD_PASSWORD", `${entry.name}: ARCHIVE_PASSWORD does not decrypt the entry`, {
       cause: error,
     });
   }
-  if ((error as { retryable?: boolean }).retryable === true) return error;
   if (
     /invalid|incorrect|unexpected end|FILE_ENDED|Z_DATA_ERROR|Z_BUF_ERROR/i.test(message) ||
     (error as { code?: string }).code?.startsWith("Z_")

@@ -1,3 +1,5 @@
+import { PermanentError } from "@cosfn/errors";
+
 /**
  * CAM policies (Tencent Cloud's access management, doc 598/10603 "policy syntax") and their evaluation: which
  * (action, resource) pairs a policy allows, and which of its grants a set of requests never used.
@@ -31,9 +33,11 @@ export interface CamNeed {
 }
 
 /** A policy that cannot be evaluated faithfully: an unknown field, condition operator or condition key. */
-export class CamPolicyError extends Error {
+export class CamPolicyError extends PermanentError {
   override readonly name = "CamPolicyError";
-  readonly code = "InvalidCamPolicy";
+  constructor(message: string) {
+    super("InvalidCamPolicy", message);
+  }
 }
 
 /** The condition operators and keys this evaluator implements; anything else is refused, never ignored. */

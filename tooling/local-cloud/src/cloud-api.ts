@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { CosfnError } from "@cosfn/errors";
 import { type CamNeed, type CamPolicy, camDenied } from "./cam.ts";
 import type { Credentials } from "./cos/signature.ts";
 import type { RequestDraft } from "./request-log.ts";
@@ -17,12 +18,14 @@ export interface CloudApiCall {
 }
 
 /** An error answered in the API's JSON shape: `{"Response": {"Error": {Code, Message}, RequestId}}`. */
-export class CloudApiError extends Error {
+export class CloudApiError extends CosfnError {
   override readonly name = "CloudApiError";
-  readonly code: string;
   constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+    // What a client may retry: throttling and internal errors, as the real APIs' clients do.
+    super(code, message, {
+      transient:
+        code === "RequestLimitExceeded" || code.endsWith("RateLimitExceeded") || code.startsWith("InternalError"),
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { PermanentError } from "@cosfn/errors";
 import { cosEvent, matchesEventName } from "@cosfn/events";
 import type { CosChange } from "./cos/request.ts";
 import { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
@@ -60,13 +61,13 @@ export function rulesOverlap(a: TriggerFilter, b: TriggerFilter): boolean {
 }
 
 /** A rule refused because it overlaps a rule of another function on the same bucket, as COS refuses it. */
-export class TriggerOverlapError extends Error {
+export class TriggerOverlapError extends PermanentError {
   override readonly name = "TriggerOverlapError";
-  readonly code = "TriggerRulesOverlap";
   readonly rule: TriggerRule;
   readonly existing: TriggerRule;
   constructor(rule: TriggerRule, existing: TriggerRule) {
     super(
+      "TriggerRulesOverlap",
       `the trigger rule ${describeRule(rule)} of function ${rule.functionName} overlaps the rule ${describeRule(existing)} of function ${existing.functionName}: COS refuses overlapping rules on one bucket for different functions (same event type, and prefixes and suffixes that overlap or are empty)`,
     );
     this.rule = rule;

@@ -1,6 +1,6 @@
 import { Readable, Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { PermanentError } from "@cosfn/runtime";
+import { CosfnError, PermanentError } from "@cosfn/runtime";
 import { isTarHeader } from "./detect.ts";
 import { openTarReader } from "./tar.ts";
 import type { ArchiveReader, ReaderEntry, ReaderOptions } from "./types.ts";
@@ -75,7 +75,7 @@ async function peek(stream: Readable, size: number): Promise<{ peeked: Buffer; r
   let done = false;
   while (total < size) {
     const next = await iterator.next().catch((error: Error) => {
-      if ((error as { retryable?: boolean }).retryable) throw error;
+      if (error instanceof CosfnError) throw error; // a COS read failed, not the archive
       throw new PermanentError("CORRUPT_ARCHIVE", `the gzip stream is corrupt (${error.message})`, { cause: error });
     });
     if (next.done) {

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { PermanentError } from "@cosfn/runtime";
+import { CosfnError, PermanentError } from "@cosfn/runtime";
 import tar from "tar-stream";
 import type { ArchiveEntry, ArchiveReader, ReaderEntry, ReaderOptions } from "./types.ts";
 
@@ -37,7 +37,8 @@ export function openTarReader(
   stream.on("error", (error) => extract.destroy(error));
   stream.pipe(extract);
   const corrupt = (error: unknown): unknown =>
-    (error as { retryable?: boolean }).retryable || error instanceof PermanentError
+    // A failure cosfn classified (a COS read, a refusal) is kept; what the tar library threw is the archive's fault.
+    error instanceof CosfnError
       ? error
       : new PermanentError(
           "CORRUPT_ARCHIVE",

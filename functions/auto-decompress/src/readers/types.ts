@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { PermanentError } from "@cosfn/runtime";
 
 /** The archive formats the function extracts, detected from content, never from the name alone. */
 export type ArchiveFormat = "zip" | "tar" | "tar.gz" | "gzip";
@@ -69,8 +70,11 @@ export interface ArchiveReader {
  * One entry's bytes are not where or what its header says; the rest of the archive may still be read. The
  * extraction reports it as the entry's failure (`CORRUPT_ENTRY`), named.
  */
-export class EntryBytesError extends Error {
+export class EntryBytesError extends PermanentError {
   override readonly name = "EntryBytesError";
+  constructor(message: string) {
+    super("CORRUPT_ENTRY", message);
+  }
 }
 
 /** Options every reader takes. */

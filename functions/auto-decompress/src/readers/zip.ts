@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { createInflateRaw, inflateRawSync } from "node:zlib";
 import type { RangeSource } from "@cosfn/cos";
-import { PermanentError } from "@cosfn/runtime";
+import { CosfnError, PermanentError } from "@cosfn/runtime";
 import unzipper from "unzipper";
 import {
   type ArchiveEntry,
@@ -74,7 +74,7 @@ export async function openZipReader(
   try {
     directory = await readCentralDirectory(source);
   } catch (error) {
-    if ((error as { retryable?: boolean }).retryable) throw error;
+    if (error instanceof CosfnError) throw error; // a COS read failed, not the archive
     throw new PermanentError("CORRUPT_ARCHIVE", `${options.name}: not a readable zip (${(error as Error).message})`, {
       cause: error,
     });

@@ -1,3 +1,5 @@
+import { CosfnError } from "@cosfn/errors";
+
 /** COS's error codes this server answers with, and their HTTP status. */
 const STATUS: Record<string, number> = {
   AccessDenied: 403,
@@ -39,16 +41,16 @@ const STATUS: Record<string, number> = {
 };
 
 /** An error COS would answer with: its code, message and HTTP status. */
-export class CosError extends Error {
+export class CosError extends CosfnError {
   override readonly name = "CosError";
-  readonly code: string;
   readonly status: number;
   readonly headers: Record<string, string>;
 
   constructor(code: string, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.code = code;
-    this.status = STATUS[code] ?? 400;
+    const status = STATUS[code] ?? 400;
+    // What a client may retry: 5xx and throttling, as @cosfn/cos does.
+    super(code, message, { transient: status >= 500 || code === "SlowDown" });
+    this.status = status;
     this.headers = headers;
   }
 }
