@@ -1,11 +1,7 @@
-import { type TestCloud, useTestCloud as useSharedTestCloud } from "@cosfn/testing";
+import type { TestCloud } from "@cosfn/testing";
 
-export const BUCKET = "examplebucket-1250000000";
-
-/** `useTestCloud` from @cosfn/testing with this function's test bucket, handing the cloud to `started`. */
-export function useTestCloud(started: (test: TestCloud) => void): void {
-  useSharedTestCloud({ buckets: [BUCKET] }, started);
-}
+// The local cloud of these tests is @cosfn/testing's, with the example bucket.
+export { EXAMPLE_BUCKET as BUCKET, useTestCloud } from "@cosfn/testing";
 
 /** Runs `run` and counts the GET requests whose key matches `pattern` in the local cloud's request log. */
 export async function countGets<T>(

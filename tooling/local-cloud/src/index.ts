@@ -27,7 +27,20 @@ export {
 } from "./cloud-api.ts";
 export { cosResource } from "./cos/cam-needs.ts";
 export { CosError } from "./cos/errors.ts";
-export * from "./cos/limits.ts";
+export {
+  MAX_KEY_BYTES,
+  MAX_KEYS_PER_DELETE,
+  MAX_KEYS_PER_LIST,
+  MAX_OBJECT_BYTES,
+  MAX_PARTS,
+  MAX_PARTS_PER_LIST,
+  MAX_TAG_KEY_CHARS,
+  MAX_TAG_VALUE_CHARS,
+  MAX_TAGS,
+  MAX_UPLOADS_PER_LIST,
+  MAX_XML_BODY_BYTES,
+  MIN_PART_BYTES,
+} from "./cos/limits.ts";
 export { parseRange } from "./cos/objects.ts";
 export type { CiProcessHandler, CosChange } from "./cos/request.ts";
 export { CI_ACTIONS, COS_ROUTES, type CosRoute, type CosScope, matchCosRoute } from "./cos/routes.ts";

@@ -38,22 +38,30 @@ export async function startTestCloud(options: LocalCloudOptions = {}): Promise<T
   };
 }
 
+/** The bucket of the fixture events and the examples: the one `useTestCloud` creates unless told otherwise. */
+export const EXAMPLE_BUCKET = "examplebucket-1250000000";
+
 export interface UseTestCloudOptions extends LocalCloudOptions {
   /** `COSFN_LOG_LEVEL` while the file's tests run; default `error`, so a function's own logs stay quiet. */
   logLevel?: "debug" | "info" | "warn" | "error";
 }
 
 /**
- * A local cloud for one vitest file: started before its tests (with the environment pointing at it and the
+ * A local cloud for one vitest file, with the example bucket unless `buckets` says otherwise: started before its tests (with the environment pointing at it and the
  * function's logs quieted), closed after them. Returns a handle whose `cloud` and `env` are set once the file's
  * `beforeAll` ran; read them inside tests or hooks, not at the top level of the file.
  */
+export function useTestCloud(started: (test: TestCloud) => void): TestCloud;
+export function useTestCloud(options?: UseTestCloudOptions, started?: (test: TestCloud) => void): TestCloud;
 export function useTestCloud(
-  options: UseTestCloudOptions = {},
+  first: UseTestCloudOptions | ((test: TestCloud) => void) = {},
   /** Called with the started cloud in `beforeAll`, for files that keep it in a variable of their own. */
-  started?: (test: TestCloud) => void,
+  then?: (test: TestCloud) => void,
 ): TestCloud {
-  const { logLevel = "error", ...cloudOptions } = options;
+  const options = typeof first === "function" ? {} : first;
+  const started = typeof first === "function" ? first : then;
+  const { logLevel = "error", buckets = [EXAMPLE_BUCKET], ...rest } = options;
+  const cloudOptions = { buckets, ...rest };
   let running: TestCloud | undefined;
   let savedLevel: string | undefined;
   const handle = {

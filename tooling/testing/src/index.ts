@@ -9,7 +9,13 @@ export {
   storedText,
 } from "@cosfn/local-cloud";
 export { type CamCoverage, camCoverage } from "./cam.ts";
-export { startTestCloud, type TestCloud, type UseTestCloudOptions, useTestCloud } from "./cloud.ts";
+export {
+  EXAMPLE_BUCKET,
+  startTestCloud,
+  type TestCloud,
+  type UseTestCloudOptions,
+  useTestCloud,
+} from "./cloud.ts";
 export { eventFixturesDir, fixturesDir, listEventFixtures, loadEvent } from "./fixtures.ts";
 export { type ProviderCase, type TestProviderOptions, testProvider } from "./provider.ts";
 export { repoDir, scratchProject } from "./scratch.ts";

@@ -1,7 +1,7 @@
 /** COS's limits that the local cloud enforces, in one place (COS API docs 436/7749 and the pages of each API). */
 
-/** An object key: at most 850 bytes of UTF-8. */
-export const MAX_KEY_BYTES = 850;
+/** An object key: at most 850 bytes of UTF-8 (the one definition, in @cosfn/events). */
+export { MAX_KEY_BYTES } from "@cosfn/events";
 /** A simple upload, and one part of a multipart upload: at most 5 GB. */
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 /** Parts of one multipart upload, numbered 1 to this. */
