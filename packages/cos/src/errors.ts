@@ -1,4 +1,4 @@
-import { CosfnError, PermanentError } from "@cosfn/errors";
+import { CosfnError, PermanentError, TRANSIENT_NETWORK_CODES } from "@cosfn/errors";
 
 /** Where a COS request went wrong: the bucket and key it was about, and the operation. */
 export interface CosErrorContext {
@@ -14,15 +14,9 @@ const TRANSIENT_CODES = new Set([
   "ServiceUnavailable",
   "RequestTimeout",
   "RequestTimeTooSkewed",
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "ESOCKETTIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
   "ChecksumMismatch",
   "IncompleteBody",
+  ...TRANSIENT_NETWORK_CODES,
 ]);
 
 /**

@@ -2,7 +2,7 @@
  * Socket and DNS failures that Node reports by `code`: the request may not have reached the server, or its
  * answer was lost on the way; trying again is the cure.
  */
-const TRANSIENT_NETWORK_CODES = new Set([
+export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   "ECONNRESET",
   "ECONNREFUSED",
   "ECONNABORTED",

@@ -1,4 +1,4 @@
-import { COS_REGIONS } from "@cosfn/events";
+import { COS_EVENT_NAMES, COS_REGIONS } from "@cosfn/events";
 import { rulesOverlap as cosRulesOverlap } from "@cosfn/local-cloud";
 import { parseDocument } from "yaml";
 
@@ -41,20 +41,7 @@ const COMPONENT_RUNTIMES = [
 export const SCF_RUNTIMES: readonly string[] = [...COMPONENT_RUNTIMES, "Nodejs18.15", "Nodejs20.15"];
 
 /** The event types a COS trigger rule can subscribe to (the component's `cos.parameters.events.allow`). */
-export const COS_TRIGGER_EVENTS: readonly string[] = [
-  "cos:ObjectCreated:*",
-  "cos:ObjectCreated:Put",
-  "cos:ObjectCreated:Post",
-  "cos:ObjectCreated:Copy",
-  "cos:ObjectCreated:CompleteMultipartUpload",
-  "cos:ObjectCreated:Origin",
-  "cos:ObjectCreated:Replication",
-  "cos:ObjectRemove:*",
-  "cos:ObjectRemove:Delete",
-  "cos:ObjectRemove:DeleteMarkerCreated",
-  "cos:ObjectRestore:Post",
-  "cos:ObjectRestore:Completed",
-];
+export const COS_TRIGGER_EVENTS: readonly string[] = COS_EVENT_NAMES;
 
 /** Trigger types the component knows; only `cos` is checked further. */
 const TRIGGER_TYPES = ["timer", "apigw", "cos", "cmq", "ckafka", "cls", "mps", "clb"];
