@@ -54,7 +54,7 @@ describe("buildFunction", () => {
     expect(code).toContain("main_handler");
     expect(code).not.toContain("sourceMappingURL=data:");
     expect(
-      JSON.parse(readFileSync(built.sourceMap, "utf8")).sources.some((s: string) => s.includes("describe-object.ts")),
+      JSON.parse(readFileSync(built.sourceMap, "utf8")).sources.some((s: string) => s.includes("process-record.ts")),
     ).toBe(true);
     expect(built.zipBytes).toBeLessThan(built.bundleBytes);
   });

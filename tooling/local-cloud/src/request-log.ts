@@ -105,8 +105,8 @@ export class RequestLog {
   }
 
   /**
-   * Starts the entry of a request: counts its body bytes both ways and appends the entry once the response
-   * has finished or the connection closed. The returned draft is filled in while the request is served.
+   * Starts the entry of a request: counts its body bytes both ways and appends the entry as the response ends
+   * (or its connection closes first). The returned draft is filled in while the request is served.
    */
   track(req: IncomingMessage, res: ServerResponse, service: LoggedService): RequestDraft {
     const started = Date.now();
@@ -139,7 +139,11 @@ export class RequestLog {
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       if (typeof chunk !== "function") count(chunk, rest[0]);
-      return end(chunk, ...rest);
+      const ended = end(chunk, ...rest);
+      // Logged as the response ends, not at its "finish" event: a client in the same process may have read the
+      // whole answer (and a test looked for the entry) before that event fires.
+      finish();
+      return ended;
     }) as ServerResponse["end"];
     let done = false;
     const finish = () => {
