@@ -5,7 +5,7 @@ import type { CamNeed } from "./cam.ts";
 /** The service a request was for. */
 export type LoggedService = "cos" | "ci" | "cdn" | "teo" | (string & {});
 
-/** One request the local cloud served, appended when its response finished (or its connection closed). */
+/** One request the local cloud served: appended as it arrives, complete once its response ended. */
 export interface RequestLogEntry {
   /** When the request arrived, ISO 8601. */
   time: string;
@@ -17,13 +17,14 @@ export interface RequestLogEntry {
   key: string | null;
   /** The decoded query pairs (sub-resources and parameters), without a pre-signed URL's signature fields. */
   query: Record<string, string>;
-  /** The HTTP status; 0 when the connection was closed before one was sent (an injected reset). */
+  /** The HTTP status; 0 until the response's head is sent, and for good when the connection was closed first. */
   status: number;
   /** Body bytes received and sent. */
   bytesIn: number;
   bytesOut: number;
   /** The SecretId the request was signed with (as claimed, even when the signature failed); never a key or signature. */
   secretId: string | null;
+  /** From arrival to the response's end; 0 while it is being served. */
   durationMs: number;
   /** The CAM action and resource of the first need, e.g. `name/cos:GetObject` and `qcs::cos:...`. */
   action: string | null;
@@ -105,8 +106,11 @@ export class RequestLog {
   }
 
   /**
-   * Starts the entry of a request: counts its body bytes both ways and appends the entry as the response ends
-   * (or its connection closes first). The returned draft is filled in while the request is served.
+   * Starts the entry of a request and appends it at once, so that entries stand in the order requests arrived.
+   * The entry is kept up to date while the request is served: what the handlers learn (the returned draft) once
+   * the response's head is written, the body bytes both ways as they pass, the status, and at the end (the
+   * response finished or its connection closed) the duration. A test that has the whole answer sees the whole
+   * entry, whatever the order in which the server's events fire.
    */
   track(req: IncomingMessage, res: ServerResponse, service: LoggedService): RequestDraft {
     const started = Date.now();
@@ -119,18 +123,60 @@ export class RequestLog {
       action: null,
       needs: [],
     };
-    let bytesIn = 0;
+    const entry: RequestLogEntry = {
+      time: new Date(started).toISOString(),
+      requestId: "",
+      service,
+      method: req.method ?? "GET",
+      bucket: null,
+      key: null,
+      query: {},
+      status: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      secretId: null,
+      durationMs: 0,
+      action: null,
+      resource: null,
+      needs: [],
+    };
+    const sync = () => {
+      const [first] = draft.needs;
+      const header = res.getHeader("x-cos-request-id");
+      entry.requestId = draft.requestId ?? (typeof header === "string" ? header : entry.requestId || randomUUID());
+      entry.service = draft.service;
+      entry.bucket = draft.bucket;
+      entry.key = draft.key;
+      entry.query = draft.query;
+      entry.secretId = draft.secretId;
+      entry.action = first?.action ?? draft.action;
+      entry.resource = first?.resource ?? null;
+      entry.needs = draft.needs;
+      if (draft.errorCode !== undefined) entry.errorCode = draft.errorCode;
+      if (draft.denied) entry.denied = true;
+      entry.status = res.headersSent ? res.statusCode : 0;
+    };
+    this.append(entry);
+
     const push = req.push.bind(req);
     req.push = (chunk: unknown, encoding?: BufferEncoding) => {
-      if (chunk !== null && chunk !== undefined) bytesIn += (chunk as Buffer | string).length;
+      if (chunk !== null && chunk !== undefined) entry.bytesIn += (chunk as Buffer | string).length;
       return push(chunk, encoding);
     };
-    let bytesOut = 0;
     const count = (chunk: unknown, encoding?: unknown) => {
       if (typeof chunk === "string")
-        bytesOut += Buffer.byteLength(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
-      else if (chunk instanceof Uint8Array) bytesOut += chunk.length;
+        entry.bytesOut += Buffer.byteLength(
+          chunk,
+          typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8",
+        );
+      else if (chunk instanceof Uint8Array) entry.bytesOut += chunk.length;
     };
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((...args: unknown[]) => {
+      const result = writeHead(...args);
+      sync();
+      return result;
+    }) as ServerResponse["writeHead"];
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     res.write = ((chunk: unknown, ...rest: unknown[]) => {
       count(chunk, rest[0]);
@@ -140,36 +186,15 @@ export class RequestLog {
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       if (typeof chunk !== "function") count(chunk, rest[0]);
       const ended = end(chunk, ...rest);
-      // Logged as the response ends, not at its "finish" event: a client in the same process may have read the
-      // whole answer (and a test looked for the entry) before that event fires.
-      finish();
+      sync();
       return ended;
     }) as ServerResponse["end"];
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
-      const [first] = draft.needs;
-      const header = res.getHeader("x-cos-request-id");
-      this.append({
-        time: new Date(started).toISOString(),
-        requestId: draft.requestId ?? (typeof header === "string" ? header : randomUUID()),
-        service: draft.service,
-        method: req.method ?? "GET",
-        bucket: draft.bucket,
-        key: draft.key,
-        query: draft.query,
-        status: res.headersSent ? res.statusCode : 0,
-        bytesIn,
-        bytesOut,
-        secretId: draft.secretId,
-        durationMs: Date.now() - started,
-        action: first?.action ?? draft.action,
-        resource: first?.resource ?? null,
-        needs: draft.needs,
-        ...(draft.errorCode !== undefined && { errorCode: draft.errorCode }),
-        ...(draft.denied && { denied: true }),
-      });
+      sync();
+      entry.durationMs = Date.now() - started;
     };
     res.once("finish", finish);
     res.once("close", finish);
