@@ -1,8 +1,19 @@
 import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildFunction, checkServerlessConfig, coldStartMs, listFunctions, scfNode, smokeTest } from "@cosfn/build";
+import {
+  buildFunction,
+  checkServerlessConfig,
+  coldStartMs,
+  listFunctions,
+  scfNode,
+  smokeTest,
+  writeFolder,
+} from "@cosfn/build";
+import { unzipSync } from "fflate";
 import { deployedSettings } from "../function-run.ts";
 import { CommandError, type Io, UsageError } from "../io.ts";
 import { FUNCTION_NAME, findRoot } from "../project.ts";
@@ -82,7 +93,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
       for (const problem of problems) io.stderr.write(`${name}: serverless.yml: ${problem}\n`);
       failures += problems.length > 0 ? 1 : 0;
     }
-    const cold = coldStartMs(join(built.dir, "index.js"), { runs, cwd: built.dir, ...(node && { node }) });
+    // Measured on the zip unpacked outside the project: under it, the root package.json's "type": "module" would
+    // make Node load index.js as ESM, which SCF never does.
+    const unpacked = await mkdtemp(join(tmpdir(), "cosfn-cold-"));
+    let cold: number;
+    try {
+      await writeFolder(unpacked, unzipSync(await readFile(built.zip)));
+      cold = coldStartMs(join(unpacked, "index.js"), { runs, cwd: unpacked, ...(node && { node }) });
+    } finally {
+      await rm(unpacked, { recursive: true, force: true });
+    }
     let smoke = "skipped";
     if (!values["no-smoke"]) {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
