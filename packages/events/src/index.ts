@@ -7,3 +7,11 @@ export { recordId } from "./record-id.ts";
 export { COS_REGIONS, fullRegionName, shortRegionCode } from "./regions.ts";
 export type { ScfContext } from "./scf-context.ts";
 export { CosEventSchema, type RawCosEvent, type RawCosEventRecord } from "./schema.ts";
+export {
+  isTimerEvent,
+  parseTimerEvent,
+  type SafeParseTimerResult,
+  safeParseTimerEvent,
+  type TimerEvent,
+  TimerEventSchema,
+} from "./timer.ts";

@@ -25,11 +25,14 @@ export function loadEvent(folder: string, variant = "basic"): unknown {
   return JSON.parse(text);
 }
 
-/** Every fixture as `{ folder, variant }`, sorted; `invalid/` excluded unless asked for. */
+/** Folders of `test-fixtures/events/` that hold events of other sources: timer triggers. */
+const NOT_COS_EVENTS = new Set(["timer"]);
+
+/** Every COS event fixture as `{ folder, variant }`, sorted; `invalid/` excluded unless asked for, `timer/` never. */
 export function listEventFixtures(options: { invalid?: boolean } = {}): { folder: string; variant: string }[] {
   const out: { folder: string; variant: string }[] = [];
   for (const folder of readdirSync(eventFixturesDir).sort()) {
-    if ((folder === "invalid") !== (options.invalid ?? false)) continue;
+    if ((folder === "invalid") !== (options.invalid ?? false) || NOT_COS_EVENTS.has(folder)) continue;
     for (const file of readdirSync(`${eventFixturesDir}${folder}`).sort()) {
       if (file.endsWith(".json") && !file.endsWith(".expected.json")) {
         out.push({ folder, variant: file.slice(0, -".json".length) });
