@@ -1,5 +1,15 @@
 import type { CosClient } from "@cosfn/cos";
-import { type CosRecord, recordId, type ScfContext, safeParseCosEvent } from "@cosfn/events";
+import {
+  type CosEventError,
+  type CosRecord,
+  isTimerEvent,
+  recordId,
+  type ScfContext,
+  safeParseCosEvent,
+  safeParseTimerEvent,
+  type TimerEvent,
+} from "@cosfn/events";
+import { startDeadline } from "./deadline.ts";
 import type { EnvReader } from "./env.ts";
 import { DeadlineError, errorCode, errorMessage, isRetryable, PermanentError } from "./errors.ts";
 import { type RecordFilter, skipReason } from "./filter.ts";
@@ -46,10 +56,28 @@ export interface HandlerOptions<C, R = undefined> {
   setup?: (config: C, setup: SetupContext) => R | Promise<R>;
   filter?: RecordFilter | ((config: C) => RecordFilter);
   processRecord: (record: CosRecord, context: RecordContext<C, R>) => Promise<RecordResult | undefined>;
+  /**
+   * The function's periodic work, for the event of a timer trigger (`{"Type": "Timer", ...}`): run once per such
+   * event with the same context as a record (deadline, resources, `cos` for the function's region; `id` is
+   * `timer:<TriggerName>:<Time>`), reported as one entry whose eventName is `timer:<TriggerName>`. Without it, a
+   * timer event is an invalid event.
+   */
+  timer?: (event: TimerEvent, context: RecordContext<C, R>) => Promise<RecordResult | undefined>;
   /** Records processed at once. Default 4, or `COSFN_CONCURRENCY`. */
   concurrency?: number | ((config: C) => number);
   /** How long before SCF's time limit work stops. Default: 10% of the limit, between 1 s and 15 s. */
   deadlineMarginMs?: number;
+}
+
+/** One unit of an invocation's work: a COS record, or a timer event. */
+interface Job {
+  entry: RecordSummary;
+  log: Logger;
+  /** Why it is skipped, if it is. */
+  skip: string | undefined;
+  region: string;
+  id: string;
+  run: (context: RecordContext<any, any>) => Promise<RecordResult | undefined>;
 }
 
 /** An error as the summary reports it: code, message (secrets masked), whether a retry helps. Never throws. */
@@ -115,10 +143,8 @@ export function createHandler<C, R = undefined>(
       if (summary.failed > 0 && settings.failOnPermanent) throw new InvocationFailedError(summary, false);
       return summary;
     };
-
-    const parsed = safeParseCosEvent(event);
-    if (!parsed.success) {
-      const error = parsed.error;
+    /** An event that is neither a valid COS event nor a valid timer event: one permanent failure naming the field. */
+    const invalid = (error: CosEventError): HandlerSummary => {
       log.error("invalid event", { outcome: "failed", error: errorFields(error, redactor), path: error.path });
       summary.records.push({
         bucket: null,
@@ -129,34 +155,62 @@ export function createHandler<C, R = undefined>(
         durationMs: Date.now() - started,
       });
       return finish(false);
+    };
+
+    // What this invocation runs: one job per COS record, or the timer's one job.
+    let jobs: Job[];
+    if (options.timer && isTimerEvent(event)) {
+      const parsedTimer = safeParseTimerEvent(event);
+      if (!parsedTimer.success) return invalid(parsedTimer.error);
+      const timerEvent = parsedTimer.data;
+      const timer = options.timer;
+      jobs = [
+        {
+          entry: {
+            bucket: null,
+            key: null,
+            eventName: `timer:${timerEvent.triggerName}`,
+            outcome: "skipped",
+            durationMs: 0,
+          },
+          log: log.child({ event: `timer:${timerEvent.triggerName}` }),
+          skip: undefined,
+          region: context?.tencentcloud_region,
+          id: `timer:${timerEvent.triggerName}:${timerEvent.time.toISOString()}`,
+          run: (recordContext) => timer(timerEvent, recordContext),
+        },
+      ];
+    } else {
+      const parsed = safeParseCosEvent(event);
+      if (!parsed.success) return invalid(parsed.error);
+      jobs = parsed.data.map((record) => ({
+        entry: {
+          bucket: record.bucket,
+          key: record.key,
+          eventName: record.eventName,
+          outcome: "skipped",
+          durationMs: 0,
+        },
+        log: log.child({ bucket: record.bucket, key: record.key, event: record.eventName }),
+        skip: skipReason(record, filter, options.name),
+        region: record.region || context?.tencentcloud_region,
+        id: recordId(record),
+        run: (recordContext) => options.processRecord(record, recordContext),
+      }));
     }
 
-    const limit = context?.time_limit_in_ms ?? 3000;
-    const margin = options.deadlineMarginMs ?? Math.min(15_000, Math.max(1000, limit * 0.1));
-    const deadline = started + Math.max(0, limit - margin);
-    // Records get half the margin to stop cleanly after the signal; one that is still running then is abandoned.
-    const abandonAt = started + Math.max(0, limit - margin / 2);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DeadlineError()), Math.max(0, deadline - Date.now()));
-    timer.unref?.();
-
-    const records = parsed.data;
-    summary.records = records.map((record) => ({
-      bucket: record.bucket,
-      key: record.key,
-      eventName: record.eventName,
-      outcome: "skipped",
-      durationMs: 0,
-    }));
-    const finished = records.map(() => false);
+    const time = startDeadline(started, context, options.deadlineMarginMs);
+    const deadline = time.at;
+    summary.records = jobs.map((job) => job.entry);
+    const finished = jobs.map(() => false);
     const concurrency = Math.max(
       1,
       settings.concurrency ??
         (typeof options.concurrency === "function" ? options.concurrency(config) : (options.concurrency ?? 4)),
     );
 
-    const report = (index: number, recordLog: Logger): void => {
-      const entry = summary.records[index] as RecordSummary;
+    const report = (job: Job): void => {
+      const { entry } = job;
       const fields = {
         outcome: entry.outcome,
         durationMs: entry.durationMs,
@@ -164,40 +218,36 @@ export function createHandler<C, R = undefined>(
         ...(entry.error && { error: entry.error }),
         ...(entry.detail && { detail: entry.detail }),
       };
-      if (entry.outcome === "failed") recordLog.error("record failed", fields);
-      else if (entry.outcome === "skipped") recordLog.info("record skipped", fields);
-      else recordLog.info("record done", fields);
+      if (entry.outcome === "failed") job.log.error("record failed", fields);
+      else if (entry.outcome === "skipped") job.log.info("record skipped", fields);
+      else job.log.info("record done", fields);
     };
-    const logFor = (record: CosRecord) =>
-      log.child({ bucket: record.bucket, key: record.key, event: record.eventName });
 
     const runOne = async (index: number): Promise<void> => {
-      const record = records[index] as CosRecord;
-      const entry = summary.records[index] as RecordSummary;
-      const recordLog = logFor(record);
-      const recordStarted = Date.now();
+      const job = jobs[index] as Job;
+      const { entry } = job;
+      const jobStarted = Date.now();
       try {
-        const reason = skipReason(record, filter, options.name);
-        if (reason !== undefined) {
+        if (job.skip !== undefined) {
           entry.outcome = "skipped";
-          entry.reason = reason;
-        } else if (controller.signal.aborted) {
+          entry.reason = job.skip;
+        } else if (time.signal.aborted) {
           throw new DeadlineError("not started: the function's time limit was near; SCF's retry will process it");
         } else {
-          const region = record.region || context?.tencentcloud_region;
-          const result = await options.processRecord(record, {
+          const { region } = job;
+          const result = await job.run({
             config,
             resources,
             name: options.name,
             get cos() {
               return loaded.cos.get(region);
             },
-            signal: controller.signal,
+            signal: time.signal,
             deadline,
             timeLeft: () => deadline - Date.now(),
-            log: recordLog,
+            log: job.log,
             context,
-            id: recordId(record),
+            id: job.id,
           });
           if (finished[index]) return; // abandoned at the deadline; its failure is already reported
           settle(entry, result, redactor);
@@ -206,46 +256,38 @@ export function createHandler<C, R = undefined>(
         if (finished[index]) return;
         entry.outcome = "failed";
         entry.error = errorFields(
-          controller.signal.aborted && !(error instanceof PermanentError)
+          time.signal.aborted && !(error instanceof PermanentError)
             ? new DeadlineError(errorMessage(error), { cause: error })
             : error,
           redactor,
         );
       }
       finished[index] = true;
-      entry.durationMs = Date.now() - recordStarted;
-      report(index, recordLog);
+      entry.durationMs = Date.now() - jobStarted;
+      report(job);
     };
 
     let next = 0;
-    const workers = Array.from({ length: Math.min(concurrency, records.length) }, async () => {
-      while (next < records.length && Date.now() < abandonAt) await runOne(next++);
-    });
-    let abandon: NodeJS.Timeout | undefined;
-    const stopped = new Promise<void>((resolve) => {
-      abandon = setTimeout(resolve, Math.max(0, abandonAt - Date.now()));
-      abandon.unref?.();
+    const workers = Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
+      while (next < jobs.length && !time.passed()) await runOne(next++);
     });
     try {
-      await Promise.race([Promise.all(workers), stopped]);
+      await Promise.race([Promise.all(workers), time.abandoned]);
     } finally {
-      clearTimeout(timer);
-      clearTimeout(abandon);
-      controller.abort(new DeadlineError());
+      time.end();
     }
-    // Records still running (they ignored the signal) or never started are failed, retryably, on time.
-    for (let index = 0; index < records.length; index++) {
-      if (finished[index]) continue;
+    // Jobs still running (they ignored the signal) or never started are failed, retryably, on time.
+    jobs.forEach((job, index) => {
+      if (finished[index]) return;
       finished[index] = true;
-      const entry = summary.records[index] as RecordSummary;
-      entry.outcome = "failed";
-      entry.error = errorFields(
+      job.entry.outcome = "failed";
+      job.entry.error = errorFields(
         new DeadlineError("did not finish before the function's time limit; SCF's retry will process it"),
         redactor,
       );
-      entry.durationMs = Date.now() - started;
-      report(index, logFor(records[index] as CosRecord));
-    }
+      job.entry.durationMs = Date.now() - started;
+      report(job);
+    });
     return finish(summary.records.some((r) => r.outcome === "failed" && r.error?.retryable));
   };
 }

@@ -18,7 +18,7 @@ export {
   type RecordContext,
   type RecordResult,
 } from "./handler.ts";
-export type { SetupContext } from "./instance.ts";
+export { type RoleCredentials, roleCredentials, type SetupContext } from "./instance.ts";
 export { Logger, type LoggerOptions, type LogLevel } from "./logger.ts";
 export { Redactor, redact } from "./redact.ts";
 export { type HandlerSummary, InvocationFailedError, type RecordSummary } from "./summary.ts";

@@ -1,6 +1,7 @@
 import { type CosClient, createCosClient } from "@cosfn/cos";
 import type { ScfContext } from "@cosfn/events";
 import { EnvReader } from "./env.ts";
+import { ConfigError } from "./errors.ts";
 import type { RecordFilter } from "./filter.ts";
 import { writerMetadata } from "./filter.ts";
 import { isLogLevel, Logger, type LogLevel } from "./logger.ts";
@@ -35,9 +36,38 @@ export interface SetupContext {
   readonly cos: CosClient;
   /** COS clients for other regions, built once each and kept. */
   cosFor(region: string): CosClient;
+  /**
+   * The execution role's temporary credentials (`TENCENTCLOUD_SECRETID`, `TENCENTCLOUD_SECRETKEY`,
+   * `TENCENTCLOUD_SESSIONTOKEN`), read when called, for Cloud API clients; a ConfigError when there are none.
+   */
+  credentials(): RoleCredentials;
+  /** `COSFN_CLOUD_API_ENDPOINT`: a local stand-in for the Cloud API 3.0 endpoints; unset, Tencent Cloud. */
+  cloudApiEndpoint: string | undefined;
   log: Logger;
   /** The environment, for settings only `setup` needs. */
   env: EnvReader;
+}
+
+/** What signs Cloud API requests: the role's temporary keys and token. */
+export interface RoleCredentials {
+  secretId: string;
+  secretKey: string;
+  token?: string;
+}
+
+/** The role's credentials from the environment SCF sets, or a ConfigError naming the variables. */
+export function roleCredentials(env: Record<string, string | undefined> = process.env): RoleCredentials {
+  const secretId = env.TENCENTCLOUD_SECRETID;
+  const secretKey = env.TENCENTCLOUD_SECRETKEY;
+  if (!secretId || !secretKey) {
+    throw new ConfigError(
+      "TENCENTCLOUD_SECRETID",
+      undefined,
+      "the execution role's credentials (SCF sets TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY when the function has a role)",
+    );
+  }
+  const token = env.TENCENTCLOUD_SESSIONTOKEN;
+  return { secretId, secretKey, ...(token && { token }) };
 }
 
 /**
@@ -115,6 +145,8 @@ export async function loadInstance<C, R>(options: InstanceOptions<C, R>, context
             return cos.get(region);
           },
           cosFor: (other) => cos.get(other),
+          credentials: () => roleCredentials(process.env),
+          cloudApiEndpoint: env.optional("COSFN_CLOUD_API_ENDPOINT"),
           log: log.child({ phase: "setup" }),
           env,
         })

@@ -54,6 +54,36 @@ describe("setup: what a warm instance keeps", () => {
     expect(new Set(seen)).toEqual(new Set(["robust-fn:pool for objects"]));
   });
 
+  it("hands setup the role's credentials and the Cloud API endpoint; no credentials is a ConfigError naming them", async () => {
+    vi.stubEnv("TENCENTCLOUD_SECRETID", "AKIDsetup000000000001");
+    vi.stubEnv("TENCENTCLOUD_SECRETKEY", "setup-secret-key-1");
+    vi.stubEnv("TENCENTCLOUD_SESSIONTOKEN", "setup-token-1");
+    vi.stubEnv("COSFN_CLOUD_API_ENDPOINT", "http://127.0.0.1:19000");
+    const seen: unknown[] = [];
+    const main = createHandler({
+      name: "robust-fn",
+      config: () => ({}),
+      setup: (_config, { credentials, cloudApiEndpoint }) => {
+        seen.push(credentials(), cloudApiEndpoint);
+        return undefined;
+      },
+      processRecord: async () => undefined,
+    });
+    await main(batch(), context());
+    expect(seen).toEqual([
+      { secretId: "AKIDsetup000000000001", secretKey: "setup-secret-key-1", token: "setup-token-1" },
+      "http://127.0.0.1:19000",
+    ]);
+    vi.stubEnv("TENCENTCLOUD_SECRETID", "");
+    const without = createHandler({
+      name: "robust-fn",
+      config: () => ({}),
+      setup: (_config, { credentials }) => credentials(),
+      processRecord: async () => undefined,
+    });
+    await expect(without(batch(), context())).rejects.toThrow("TENCENTCLOUD_SECRETID is required");
+  });
+
   it("a failed setup fails the invocation with secrets masked, is logged, and is tried again at the next", async () => {
     vi.stubEnv("DATABASE_PASSWORD", "hunter2-very-secret");
     let calls = 0;
