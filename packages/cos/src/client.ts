@@ -349,6 +349,35 @@ export class CosClient {
     );
   }
 
+  /**
+   * Deletes many objects with COS's multi-delete, 1,000 keys a request (quiet mode: only failures are answered).
+   * Returns the keys COS refused, each with its code and message; a failed request is retried while transient and
+   * then thrown.
+   */
+  async deleteObjects(
+    bucket: string,
+    keys: readonly string[],
+  ): Promise<{ key: string; code: string; message: string }[]> {
+    const failed: { key: string; code: string; message: string }[] = [];
+    for (let at = 0; at < keys.length; at += 1000) {
+      const chunk = keys.slice(at, at + 1000);
+      const result = await withRetries(() =>
+        this.#sdk.call("delete objects", bucket, undefined, (sdk) =>
+          sdk.deleteMultipleObject({
+            Bucket: bucket,
+            Region: this.region,
+            Objects: chunk.map((key) => ({ Key: key })),
+            Quiet: true,
+          }),
+        ),
+      );
+      for (const error of result.Error ?? []) {
+        failed.push({ key: error.Key, code: error.Code ?? "Error", message: error.Message ?? "" });
+      }
+    }
+    return failed;
+  }
+
   /** Every object under a prefix, page by page (1,000 a request), in COS's order. */
   async *list(bucket: string, options: { prefix?: string } = {}): AsyncGenerator<ListedObject> {
     let marker = "";

@@ -319,6 +319,21 @@ describe("writer metadata", () => {
   });
 });
 
+describe("deleteObjects", () => {
+  it("deletes many keys in requests of 1,000 and leaves the others", async () => {
+    const keys = Array.from({ length: 1203 }, (_, i) => `many/${String(i).padStart(4, "0")}`);
+    for (const key of [...keys, "many/keep"]) await client.writeObject({ bucket: BUCKET, key, body: "x" });
+    const before = cloud.requests.entries.length;
+    expect(await client.deleteObjects(BUCKET, keys)).toEqual([]);
+    const requests = cloud.requests.entries.slice(before);
+    expect(requests.map((r) => `${r.method} ${r.action}`)).toEqual([
+      "POST name/cos:DeleteMultipleObjects",
+      "POST name/cos:DeleteMultipleObjects",
+    ]);
+    expect(cloud.store.list(BUCKET, { prefix: "many/" }).objects.map((o) => o.key)).toEqual(["many/keep"]);
+  }, 60_000);
+});
+
 describe("list", () => {
   it("iterates every object under a prefix across pages", async () => {
     const attributes = { contentType: "text/plain", headers: {}, meta: {}, storageClass: "STANDARD", tags: [] };
