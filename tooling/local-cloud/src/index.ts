@@ -17,14 +17,29 @@ export {
 } from "./cam.ts";
 export { type CloudInfiniteOptions, cloudInfinite, type ImageInfo, imageInfo, type Recognizer } from "./ci.ts";
 export {
+  CDN_AREAS,
   CDN_LIMITS,
+  type CdnArea,
+  type CdnDomain,
+  type CdnLimits,
   CloudApi,
   type CloudApiCall,
   CloudApiError,
   type CloudApiFailure,
+  type CloudApiOptions,
+  type CloudApiSettings,
   cloudApiNeed,
+  HOST_NOT_IN_ZONE,
+  quotaDay,
+  REAL_RATE_LIMIT,
+  TEO_DEFAULT_QUOTAS,
+  type TeoQuota,
+  type TeoQuotaType,
+  type TeoZone,
+  type ThrottleOptions,
+  teoQuotaKey,
   verifyTc3,
-} from "./cloud-api.ts";
+} from "./cloud-api/index.ts";
 export { cosResource } from "./cos/cam-needs.ts";
 export { CosError } from "./cos/errors.ts";
 export {

@@ -2,7 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { type CamPolicy, checkCamPolicy } from "./cam.ts";
 import { type CloudInfiniteOptions, cloudInfinite } from "./ci.ts";
-import { CloudApi, cloudApiNeed, cloudApiService } from "./cloud-api.ts";
+import {
+  type CdnDomain,
+  CloudApi,
+  type CloudApiSettings,
+  cloudApiNeed,
+  cloudApiService,
+  type TeoZone,
+} from "./cloud-api/index.ts";
 import { CosError } from "./cos/errors.ts";
 import { cosTarget, handleCosRequest, parseCosRequest } from "./cos/handler.ts";
 import { answerCosError } from "./cos/response.ts";
@@ -42,9 +49,15 @@ export interface LocalCloudOptions {
   triggers?: TriggerOptions;
   /** Cloud Infinite: recorded responses and/or a recognizer. Default: no CI. */
   cloudInfinite?: CloudInfiniteOptions;
-  /** CDN domains and EdgeOne zones the Cloud API knows; default any. */
-  cdnDomains?: string[];
-  teoZones?: string[];
+  /**
+   * CDN domains the Cloud API knows: names (both areas, online) or `CdnDomain`s (area, status, migrated,
+   * authorized); default any host.
+   */
+  cdnDomains?: (string | CdnDomain)[];
+  /** EdgeOne zones: ids (any host, default quotas) or `TeoZone`s (hosts, plan quotas); default any zone. */
+  teoZones?: (string | TeoZone)[];
+  /** The Cloud API's limits: `cdnLimits`, `realRateLimits` (20 requests a second per action), the quota clock. */
+  cloudApi?: CloudApiSettings;
   /** How many requests `cloud.requests` keeps (the oldest are dropped). Default 10,000. */
   requestLogLimit?: number;
   /**
@@ -102,6 +115,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     policyFor,
     ...(options.cdnDomains && { cdnDomains: options.cdnDomains }),
     ...(options.teoZones && { teoZones: options.teoZones }),
+    ...options.cloudApi,
   });
 
   const faults = new Faults();

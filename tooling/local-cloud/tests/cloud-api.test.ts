@@ -65,7 +65,11 @@ describe("Cloud API 3.0: CDN", () => {
       Total: 10_000,
       Available: 10_000,
     });
-    expect(quota.PathPurge?.find((q) => q.Area === "mainland")).toMatchObject({ Batch: 20, Total: 100, Available: 99 });
+    expect(quota.PathPurge?.find((q) => q.Area === "mainland")).toMatchObject({
+      Batch: 500,
+      Total: 100,
+      Available: 99,
+    });
   });
 
   it("answers the API's errors: batch limit, day limit, wildcard, unknown domain", async () => {
@@ -89,7 +93,7 @@ describe("Cloud API 3.0: CDN", () => {
     });
     // The other area has its own quota.
     await cdn.PurgeUrlsCache({ Urls: ["https://static.example.com/x"], Area: "mainland" });
-    const paths = Array.from({ length: 21 }, (_, i) => `https://static.example.com/${i}/`);
+    const paths = Array.from({ length: CDN_LIMITS.pathBatch + 1 }, (_, i) => `https://static.example.com/${i}/`);
     await expect(cdn.PurgePathCache({ Paths: paths, FlushType: "flush" })).rejects.toMatchObject({
       code: "LimitExceeded.CdnPurgePathExceedBatchLimit",
     });
@@ -155,12 +159,12 @@ describe("Cloud API 3.0: EdgeOne", () => {
     await expect(
       teo.CreatePurgeTask({ ZoneId: "zone-unknown", Type: "purge_url", Targets: ["https://a.example.com/"] }),
     ).rejects.toMatchObject({
-      code: "ResourceNotFound",
+      code: "InvalidParameter.ZoneNotFound",
     });
     await expect(
       teo.CreatePurgeTask({ ZoneId: "zone-2o0i4sw5ctbq", Type: "purge_everything", Targets: ["x"] }),
     ).rejects.toMatchObject({
-      code: "InvalidParameter",
+      code: "InvalidParameter.ParameterError",
     });
   });
 });
