@@ -1,25 +1,11 @@
-import cdnSdk from "tencentcloud-sdk-nodejs-cdn";
-import teoSdk from "tencentcloud-sdk-nodejs-teo";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CDN_LIMITS, type LocalCloud, startLocalCloud } from "../src/index.ts";
-import { localAgent } from "./sdk.ts";
+import { cloudApiClients } from "./cloud-api-clients.ts";
 
 let cloud: LocalCloud;
 
 function clients(overrides: { secretKey?: string; token?: string } = {}) {
-  const [credentials] = cloud.credentials;
-  const credential = {
-    secretId: credentials?.secretId as string,
-    secretKey: overrides.secretKey ?? (credentials?.secretKey as string),
-    ...(overrides.token && { token: overrides.token }),
-  };
-  const profile = (endpoint: string) => ({
-    httpProfile: { protocol: "http://", endpoint, agent: localAgent(cloud.port) },
-  });
-  return {
-    cdn: new cdnSdk.cdn.v20180606.Client({ credential, region: "", profile: profile("cdn.tencentcloudapi.com") }),
-    teo: new teoSdk.teo.v20220901.Client({ credential, region: "", profile: profile("teo.tencentcloudapi.com") }),
-  };
+  return cloudApiClients(cloud, overrides);
 }
 
 beforeAll(async () => {
