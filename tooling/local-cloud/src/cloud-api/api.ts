@@ -40,7 +40,10 @@ export interface CloudApiSettings {
    * (`throttle(20, { per: "action" })`), kept across `reset()`. Default off.
    */
   realRateLimits?: boolean;
-  /** The clock of the daily quotas (milliseconds); default `Date.now`. Signatures always use the real time. */
+  /**
+   * The clock of the daily quotas and of the throttling windows (milliseconds); default `Date.now`. Signatures
+   * are always checked against the real time.
+   */
   clock?: () => number;
 }
 
@@ -70,10 +73,12 @@ export class CloudApi {
   readonly #rate = new RateLimiter();
   readonly #cdn: CdnApi;
   readonly #teo: TeoApi;
+  readonly #clock: () => number;
 
   constructor(options: CloudApiOptions) {
     this.#options = options;
-    this.#quotas = new DailyQuotas(options.clock ?? Date.now);
+    this.#clock = options.clock ?? Date.now;
+    this.#quotas = new DailyQuotas(this.#clock);
     this.#cdn = new CdnApi({
       limits: { ...CDN_LIMITS, ...options.cdnLimits },
       quotas: this.#quotas,
@@ -175,7 +180,7 @@ export class CloudApi {
       }
       call = { service, action, version, region, params, at: new Date() };
       this.calls.push(call);
-      this.#rate.check(service, action, Date.now());
+      this.#rate.check(service, action, this.#clock());
       this.#checkFailures(service, action);
       const response = this.#dispatch(service, action, params);
       send(res, { Response: { ...response, RequestId: requestId } });
