@@ -1,0 +1,32 @@
+import type { SetupContext } from "@cosfn/runtime";
+import { PurgeBatcher } from "./batcher.ts";
+import type { Config } from "./config.ts";
+import { createCdnProvider } from "./providers/cdn.ts";
+import { createEdgeOneProvider } from "./providers/edgeone.ts";
+import type { CdnProvider } from "./providers/types.ts";
+
+/** What a warm instance keeps: the provider (its SDK client, rate limiter and quota) and the direct-mode batcher. */
+export interface Resources {
+  provider: CdnProvider;
+  batcher: PurgeBatcher;
+}
+
+/** Builds the configured provider once per warm instance, with the role's credentials. */
+export function createResources(config: Config, setup: SetupContext): Resources {
+  const common = {
+    credentials: setup.credentials(),
+    endpoint: setup.cloudApiEndpoint,
+    rateLimit: config.rateLimit,
+  };
+  const provider =
+    config.provider === "edgeone"
+      ? createEdgeOneProvider({ ...common, zoneId: config.edgeoneZoneId as string, method: config.edgeoneMethod })
+      : createCdnProvider({
+          ...common,
+          area: config.area,
+          international: config.international,
+          urlEncode: config.urlEncoding === "cdn",
+          flushType: config.flushType,
+        });
+  return { provider, batcher: new PurgeBatcher(provider) };
+}
