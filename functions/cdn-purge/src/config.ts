@@ -65,7 +65,11 @@ export function loadConfig(env: EnvReader): Config {
   const mode = env.oneOf("PURGE_MODE", ["direct", "queued"], { default: "direct" });
   const queueBucket = env.optional("QUEUE_BUCKET");
   if (mode === "queued" && !queueBucket) {
-    throw new ConfigError("QUEUE_BUCKET", undefined, "the bucket (name-appid) that keeps the queue when PURGE_MODE=queued");
+    throw new ConfigError(
+      "QUEUE_BUCKET",
+      undefined,
+      "the bucket (name-appid) that keeps the queue when PURGE_MODE=queued",
+    );
   }
   const edgeoneZoneId = env.optional("EDGEONE_ZONE_ID");
   if (provider === "edgeone" && !edgeoneZoneId) {
