@@ -86,7 +86,11 @@ export interface CloudCredentials {
 
 /** What both providers take besides their own settings. */
 export interface ProviderCommonOptions {
-  credentials: CloudCredentials;
+  /**
+   * The credentials, or a function read at each request (pass the runtime's `setup.credentials` itself, not its
+   * result, and a warm instance signs with the role's current temporary keys when SCF rotates them).
+   */
+  credentials: CloudCredentials | (() => CloudCredentials);
   /** `http://127.0.0.1:<port>`: the local cloud (`COSFN_CLOUD_API_ENDPOINT`); unset, Tencent Cloud. */
   endpoint?: string | undefined;
   /** Requests a second this instance sends at most (one token bucket per provider). Default 20. */

@@ -2,6 +2,7 @@ import { type CloudApiCall, type LocalCloud, startLocalCloud } from "@cosfn/loca
 import { testProvider } from "@cosfn/testing";
 import { expect } from "vitest";
 import { type CdnProviderOptions, createCdnProvider } from "../../src/providers/cdn.ts";
+import type { CloudCredentials } from "../../src/providers/types.ts";
 import {
   acceptedTargets,
   cdnProviderContract,
@@ -182,6 +183,39 @@ testProvider<CdnSubject, LocalCloud>({
           message: expect.stringContaining("private.example.com"),
         });
         expect(acceptedTargets(subject, "urls")).toEqual(good);
+      },
+    },
+    {
+      name: "signs with temporary credentials read at each request; a stale token fails as retryable, not transient",
+      async run() {
+        const role = { secretId: "AKIDroleTemporary0000000000000000", secretKey: "roleTemporaryKey0000000000000000" };
+        const cloud = await startLocalCloud({ credentials: [{ ...role, sessionToken: "token-2" }] });
+        try {
+          let current: CloudCredentials = { ...role, token: "token-1" };
+          const provider = createCdnProvider({
+            credentials: () => current,
+            endpoint: cloud.endpoint,
+            area: "mainland",
+            urlEncode: true,
+            flushType: "flush",
+            rateLimit: 200,
+            backoff: { baseMs: 1, capMs: 5 },
+          });
+          const urls = urlsOn(HOST, 2);
+          const stale = await provider.purgeUrls(urls);
+          expect(stale.failed.map((f) => [f.code, f.retryable])).toEqual([
+            ["AuthFailure.TokenFailure", true],
+            ["AuthFailure.TokenFailure", true],
+          ]);
+          expect(stale.failed[0]?.message).toMatch(/temporary credentials expired/);
+          expect(stale.calls).toBe(1);
+          current = { ...role, token: "token-2" };
+          expect((await provider.purgeUrls(urls)).purged).toEqual(urls);
+          expect(cloud.cloudApi.used("url:mainland")).toBe(2);
+          expect(cloud.requests.entries.map((entry) => entry.secretId)).toContain(role.secretId);
+        } finally {
+          await cloud.close();
+        }
       },
     },
     {
