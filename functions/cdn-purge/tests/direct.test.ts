@@ -107,3 +107,26 @@ describe("direct mode", () => {
     expect(summary.records[0]?.error?.message).toMatch(/EdgeOne/);
   });
 });
+
+describe("direct mode under the account's rate", () => {
+  it("two warm instances sharing the account's 20 requests a second purge every URL, retrying the throttled calls", async () => {
+    test.cloud.cloudApi.reset();
+    test.cloud.cloudApi.throttle(20, { service: "cdn" });
+    const settings = { CDN_DOMAINS: "https://static.example.com", QUEUE_BUCKET: "" };
+    const first = await freshHandler(settings);
+    const second = await freshHandler(settings);
+    const keys = Array.from({ length: 80 }, (_, i) => `rate/${i}.png`);
+    // Each instance invokes one after another (one call each): together they ask for twice the account's rate.
+    const run = async (main: MainHandler, mine: string[]) => {
+      const out = [];
+      for (const key of mine) out.push(await invoke(main, changeEvent([key])));
+      return out;
+    };
+    const summaries = (await Promise.all([run(first, keys.slice(0, 40)), run(second, keys.slice(40))])).flat();
+    expect(summaries.map((summary) => summary.failed)).toEqual(keys.map(() => 0));
+    const throttled = test.cloud.cloudApi.calls.filter((call) => call.error === "RequestLimitExceeded");
+    expect(throttled.length).toBeGreaterThan(0);
+    const purged = calls("PurgeUrlsCache").flatMap((call) => call.params.Urls as string[]);
+    expect(new Set(purged)).toEqual(new Set(keys.map((key) => `https://static.example.com/${key}`)));
+  }, 60_000);
+});
