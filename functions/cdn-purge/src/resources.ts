@@ -14,7 +14,8 @@ export interface Resources {
 /** Builds the configured provider once per warm instance, with the role's credentials. */
 export function createResources(config: Config, setup: SetupContext): Resources {
   const common = {
-    credentials: setup.credentials(),
+    // Read at each request: SCF may hand a warm instance fresh temporary keys.
+    credentials: setup.credentials,
     endpoint: setup.cloudApiEndpoint,
     rateLimit: config.rateLimit,
   };

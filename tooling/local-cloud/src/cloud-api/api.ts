@@ -148,7 +148,14 @@ export class CloudApi {
   async handle(req: IncomingMessage, res: ServerResponse, draft?: RequestDraft): Promise<void> {
     const requestId = randomUUID();
     if (draft) draft.requestId = requestId;
-    const body = await readBody(req);
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      // The client went away before its request's body arrived: there is no one to answer.
+      res.destroy();
+      return;
+    }
     const action = header(req, "x-tc-action") ?? "";
     const version = header(req, "x-tc-version") ?? "";
     const region = header(req, "x-tc-region");
