@@ -172,6 +172,41 @@ describe("cosfn dev", () => {
   }, 60_000);
 });
 
+describe("cosfn invoke cdn-purge", () => {
+  it("purges the uploaded object's URL: the local cloud records the PurgeUrlsCache call", async () => {
+    cloud.cloudApi.reset();
+    const event = join(repo, "test-fixtures/events/object-created-put/basic.json");
+    const result = await runCli(
+      [
+        "invoke",
+        "cdn-purge",
+        "--event",
+        event,
+        "--env",
+        "PURGE_MODE=direct",
+        "--env",
+        "CDN_DOMAINS=https://static.example.com",
+      ],
+      "",
+      { ...env, COSFN_CLOUD_API_ENDPOINT: cloud.endpoint },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      function: "cdn-purge",
+      processed: 1,
+      records: [{ key: "photos/2026/cat-2.jpg", outcome: "done", detail: { purged: 1 } }],
+    });
+    const purges = cloud.cloudApi.calls.filter((call) => call.action === "PurgeUrlsCache");
+    expect(purges.map((call) => [call.service, call.error, call.params])).toEqual([
+      [
+        "cdn",
+        undefined,
+        { Urls: ["https://static.example.com/photos/2026/cat-2.jpg"], Area: "mainland", UrlEncode: false },
+      ],
+    ]);
+  }, 60_000);
+});
+
 async function startDev(args: string[]) {
   const child = spawn(process.execPath, [bin, "dev", ...args], {
     env: { ...process.env, TENCENTCLOUD_SECRETID: "", TENCENTCLOUD_SECRETKEY: "" },
