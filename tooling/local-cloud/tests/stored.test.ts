@@ -27,5 +27,5 @@ describe("stored-state helpers", () => {
     expect(keys.at(-1)).toBe("many/1004");
     expect(storedKeys(cloud, BUCKET, "seeded/")).toEqual(["seeded/a.txt", "seeded/b.bin"]);
     expect(storedKeys(cloud, BUCKET, "none/")).toEqual([]);
-  });
+  }, 60_000);
 });
