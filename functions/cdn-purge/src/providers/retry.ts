@@ -1,3 +1,4 @@
+import { isTransient } from "@cosfn/errors";
 import { type ApiWhere, type CdnApiError, toApiError } from "./errors.ts";
 import { type RateLimiter, sleep } from "./rate-limit.ts";
 
@@ -57,7 +58,7 @@ export async function callWithRetry<T>(
       signal?.throwIfAborted();
       failure = toApiError(error, context.where);
     }
-    if (!failure.transient || tries >= context.policy.attempts) throw failure;
+    if (!isTransient(failure) || tries >= context.policy.attempts) throw failure;
     await sleep(backoffMs(context.policy, tries), signal);
   }
 }
