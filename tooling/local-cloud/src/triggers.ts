@@ -141,8 +141,8 @@ export class Triggers {
 
   /** The SCF event for a change, in the exact shape COS sends. */
   static eventFor(change: CosChange, functionName: string): { eventName: string; event: unknown } {
-    const eventName =
-      change.operation === "Delete" ? "cos:ObjectRemove:Delete" : `cos:ObjectCreated:${change.operation}`;
+    const removal = change.operation === "Delete" || change.operation === "DeleteMarkerCreated";
+    const eventName = removal ? `cos:ObjectRemove:${change.operation}` : `cos:ObjectCreated:${change.operation}`;
     const userMetadata = Object.fromEntries(
       Object.entries(change.object.meta).map(([name, value]) => [name.slice("x-cos-meta-".length), value]),
     );
@@ -151,8 +151,12 @@ export class Triggers {
       bucket: change.bucket,
       region: change.region,
       key: change.key,
-      size: change.operation === "Delete" ? 0 : change.object.size,
-      ...(change.operation !== "Delete" && { etag: change.object.etag, contentType: change.object.contentType }),
+      size: removal ? 0 : change.object.size,
+      ...(!removal && { etag: change.object.etag, contentType: change.object.contentType }),
+      // `cosObject.vid`: the version written, removed, or the delete marker created; "" when the bucket names
+      // no versions (every published sample). Whether COS also puts `x-cos-version-id` in `meta` is not
+      // documented, so it does not.
+      ...(change.object.versionId !== undefined && { versionId: change.object.versionId }),
       storageClass: change.object.storageClass,
       userMetadata,
       requestId: change.requestId,

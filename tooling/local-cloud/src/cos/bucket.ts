@@ -1,8 +1,9 @@
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_LIST } from "./limits.ts";
-import { bucketName, drain, type RequestContext } from "./request.ts";
+import { bucketName, drain, type RequestContext, readText } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
-import type { XmlNode } from "./xml.ts";
+import { type StoredObject, versionIdOf } from "./store.ts";
+import { parseXmlBody, type XmlNode } from "./xml.ts";
 
 /** GET Service: the account's buckets. */
 export async function getService({ res, options }: RequestContext): Promise<void> {
@@ -40,8 +41,16 @@ export async function putBucket(context: RequestContext): Promise<void> {
   const name = bucketName(context);
   if (!/^[a-z0-9][a-z0-9-]{0,48}-\d+$/.test(name))
     throw new CosError("InvalidBucketName", "the specified bucket is not valid");
+  // A bucket's canned ACL (doc 436/30752): private (the default) or public-read; public-read-write is not modelled.
+  const acl = String(req.headers["x-cos-acl"] ?? "private").trim();
+  if (acl !== "private" && acl !== "public-read") {
+    throw new CosError(
+      "InvalidArgument",
+      `the local cloud models x-cos-acl private or public-read on a bucket, got ${acl}`,
+    );
+  }
   await drain(req);
-  await options.store.createBucket(name, target.region);
+  await options.store.createBucket(name, target.region, acl);
   sendEmpty(res, 200);
 }
 
@@ -106,4 +115,110 @@ export async function getBucket(context: RequestContext): Promise<void> {
     ),
   ];
   sendXml(res, 200, ["ListBucketResult", children]);
+}
+
+/**
+ * GET Bucket versioning (doc 436/19888): `<VersioningConfiguration/>` for a bucket never versioned, else its
+ * `<Status>` (Enabled or Suspended).
+ */
+export async function getBucketVersioning(context: RequestContext): Promise<void> {
+  const bucket = context.options.store.getBucket(bucketName(context));
+  if (!bucket) throw new CosError("NoSuchBucket", "the specified bucket does not exist");
+  sendXml(context.res, 200, [
+    "VersioningConfiguration",
+    bucket.versioning ? [["Status", bucket.versioning]] : undefined,
+  ]);
+}
+
+/** PUT Bucket versioning (doc 436/19889): `<Status>` Enabled or Suspended; a bucket once versioned stays so. */
+export async function putBucketVersioning(context: RequestContext): Promise<void> {
+  const { req, res, options } = context;
+  const body = parseXmlBody(await readText(req));
+  const status = (body.VersioningConfiguration as { Status?: unknown } | undefined)?.Status;
+  if (status !== "Enabled" && status !== "Suspended") {
+    throw new CosError("MalformedXML", "VersioningConfiguration.Status must be Enabled or Suspended");
+  }
+  await options.store.setVersioning(bucketName(context), status);
+  sendEmpty(res, 200);
+}
+
+const OWNER: XmlNode = [
+  "Owner",
+  [
+    ["ID", "100000000001"],
+    ["DisplayName", "100000000001"],
+  ],
+];
+
+/**
+ * GET Bucket Object Versions (doc 436/35521): `prefix`, `delimiter`, `key-marker`, `version-id-marker`,
+ * `max-keys` (entries: versions, delete markers and common prefixes together), `encoding-type=url`; each
+ * `<Version>` or `<DeleteMarker>` with `IsLatest`; `NextKeyMarker` and `NextVersionIdMarker` when truncated.
+ */
+export async function getBucketObjectVersions(context: RequestContext): Promise<void> {
+  const { res, query, options } = context;
+  const maxKeys =
+    query.has("max-keys") && query.get("max-keys") !== "" ? Number(query.get("max-keys")) : MAX_KEYS_PER_LIST;
+  if (!Number.isInteger(maxKeys) || maxKeys < 0 || maxKeys > MAX_KEYS_PER_LIST) {
+    throw new CosError("InvalidArgument", `max-keys must be an integer from 0 to ${MAX_KEYS_PER_LIST}`);
+  }
+  const encode =
+    query.get("encoding-type") === "url" ? (text: string) => encodeURIComponent(text) : (text: string) => text;
+  const prefix = query.get("prefix") ?? "";
+  const keyMarker = query.get("key-marker") ?? "";
+  const versionIdMarker = query.get("version-id-marker") ?? "";
+  const delimiter = query.get("delimiter") ?? "";
+  const result = options.store.listVersions(bucketName(context), {
+    prefix,
+    keyMarker,
+    versionIdMarker,
+    delimiter,
+    maxKeys,
+  });
+  const entry = ({ object, isLatest }: { object: StoredObject; isLatest: boolean }): XmlNode =>
+    object.deleteMarker
+      ? [
+          "DeleteMarker",
+          [
+            ["Key", encode(object.key)],
+            ["VersionId", versionIdOf(object)],
+            ["IsLatest", isLatest],
+            ["LastModified", object.lastModified],
+            OWNER,
+          ],
+        ]
+      : [
+          "Version",
+          [
+            ["Key", encode(object.key)],
+            ["VersionId", versionIdOf(object)],
+            ["IsLatest", isLatest],
+            ["LastModified", object.lastModified],
+            ["ETag", `"${object.etag}"`],
+            ["Size", object.size],
+            ["StorageClass", object.storageClass],
+            OWNER,
+          ],
+        ];
+  sendXml(res, 200, [
+    "ListVersionsResult",
+    [
+      ...(query.has("encoding-type") ? [["EncodingType", query.get("encoding-type")] as XmlNode] : []),
+      ["Name", bucketName(context)],
+      ["Prefix", encode(prefix)],
+      ["KeyMarker", encode(keyMarker)],
+      ["VersionIdMarker", versionIdMarker],
+      ["MaxKeys", maxKeys],
+      ...(delimiter ? [["Delimiter", encode(delimiter)] as XmlNode] : []),
+      ["IsTruncated", result.isTruncated],
+      ...(result.isTruncated
+        ? [
+            ["NextKeyMarker", encode(result.nextKeyMarker ?? "")] as XmlNode,
+            ["NextVersionIdMarker", result.nextVersionIdMarker ?? ""] as XmlNode,
+          ]
+        : []),
+      ...result.commonPrefixes.map((common): XmlNode => ["CommonPrefixes", [["Prefix", encode(common)]]]),
+      ...result.versions.map(entry),
+    ],
+  ]);
 }

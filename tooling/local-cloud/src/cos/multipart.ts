@@ -1,7 +1,7 @@
 import { CosError } from "./errors.ts";
 import { MAX_PARTS_PER_LIST, MAX_UPLOADS_PER_LIST } from "./limits.ts";
 import { attributesFrom, uploadChecks } from "./objects.ts";
-import { bucketName, drain, emit, type RequestContext, readText } from "./request.ts";
+import { bucketName, drain, emit, type RequestContext, readText, versionHeader } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
 import { parseXmlBody, type XmlNode } from "./xml.ts";
 
@@ -55,7 +55,7 @@ export async function completeMultipartUpload(context: RequestContext): Promise<
         ["ETag", `"${object.etag}"`],
       ],
     ],
-    { "x-cos-hash-crc64ecma": object.crc64 },
+    { "x-cos-hash-crc64ecma": object.crc64, ...versionHeader(object) },
   );
 }
 

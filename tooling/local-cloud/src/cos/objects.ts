@@ -5,9 +5,15 @@ import { accessDenied, cosResource } from "./cam-needs.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_DELETE, MAX_OBJECT_BYTES } from "./limits.ts";
 import { readPostForm } from "./post-object.ts";
-import { bucketName, drain, emit, parseQuery, type RequestContext, readText } from "./request.ts";
+import { bucketName, drain, emit, parseQuery, type RequestContext, readText, versionHeader } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
-import type { ObjectAttributes, StoredObject } from "./store.ts";
+import {
+  type DeleteOutcome,
+  type ObjectAcl,
+  type ObjectAttributes,
+  pickAttributes,
+  type StoredObject,
+} from "./store.ts";
 import { checkTags } from "./tagging.ts";
 import { parseXmlBody, type XmlNode } from "./xml.ts";
 
@@ -29,7 +35,7 @@ export async function putObject(context: RequestContext): Promise<void> {
   const attributes = attributesFrom(req);
   const object = await options.store.put(bucketName(context), key, req, attributes, uploadChecks(req));
   emit(context, "Put", object);
-  sendEmpty(res, 200, { ETag: `"${object.etag}"`, "x-cos-hash-crc64ecma": object.crc64 });
+  sendEmpty(res, 200, { ETag: `"${object.etag}"`, "x-cos-hash-crc64ecma": object.crc64, ...versionHeader(object) });
 }
 
 /** POST Object: a browser-form upload to `POST /`, signed in the form rather than in a header. */
@@ -50,7 +56,12 @@ export async function postObject(context: RequestContext): Promise<void> {
   req.resume();
   emit({ ...context, key: upload.key }, "Post", object);
   const location = `http://${req.headers.host ?? ""}/${encodeURIComponent(upload.key).replace(/%2F/g, "/")}`;
-  const headers = { ETag: `"${object.etag}"`, Location: location, "x-cos-hash-crc64ecma": object.crc64 };
+  const headers = {
+    ETag: `"${object.etag}"`,
+    Location: location,
+    "x-cos-hash-crc64ecma": object.crc64,
+    ...versionHeader(object),
+  };
   if (upload.successStatus === 201) {
     sendXml(
       res,
@@ -73,8 +84,8 @@ export async function postObject(context: RequestContext): Promise<void> {
 export async function getObject(context: RequestContext): Promise<void> {
   const { req, res, key, query, options } = context;
   const withBody = req.method !== "HEAD";
-  const object = options.store.head(bucketName(context), key);
-  if (!object) throw new CosError("NoSuchKey", "the specified key does not exist");
+  const versionId = query.get("versionId");
+  const object = findVersion(context, versionId);
   const headers = objectHeaders(object);
   if (checkConditions(req, object) === "not-modified") return sendEmpty(res, 304, headers);
   for (const [param, header] of [
@@ -96,9 +107,32 @@ export async function getObject(context: RequestContext): Promise<void> {
   if (range) headers["Content-Range"] = `bytes ${range.start}-${range.end}/${object.size}`;
   if (!withBody) return sendEmpty(res, status, headers);
   if (object.size === 0 || (range && range.end < range.start)) return sendEmpty(res, status, headers);
-  const { stream } = options.store.read(bucketName(context), key, range ?? undefined);
+  const { stream } = options.store.read(bucketName(context), key, range ?? undefined, versionId);
   res.writeHead(status, headers);
   await pipeline(stream, res);
+}
+
+/**
+ * The version a GET or HEAD reads: the current one, or the one `versionId` names. A key whose latest version
+ * is a delete marker, or a version that is one, answers 404 with `x-cos-delete-marker: true` (doc 436/36716:
+ * "A GET request on a delete marker will return a 404 error"); an unknown version id answers NoSuchVersion.
+ */
+function findVersion(context: RequestContext, versionId: string | undefined): StoredObject {
+  const { options, key } = context;
+  const found =
+    versionId === undefined
+      ? options.store.latest(bucketName(context), key)
+      : options.store.version(bucketName(context), key, versionId);
+  if (found?.deleteMarker) {
+    throw new CosError("NoSuchKey", "the specified key does not exist", {
+      "x-cos-delete-marker": "true",
+      ...versionHeader(found),
+    });
+  }
+  if (found) return found;
+  throw versionId === undefined
+    ? new CosError("NoSuchKey", "the specified key does not exist")
+    : new CosError("NoSuchVersion", "the specified version does not exist");
 }
 
 /**
@@ -143,10 +177,32 @@ function httpDate(header: string | undefined): number | undefined {
 
 /** DELETE Object: `DELETE /<key>`; 204 whether or not the key existed. */
 export async function deleteObject(context: RequestContext): Promise<void> {
-  const { res, key, options } = context;
-  const existing = options.store.head(bucketName(context), key);
-  if (await options.store.delete(bucketName(context), key)) emit(context, "Delete", existing as StoredObject);
-  sendEmpty(res, 204);
+  const { res, key, query, options } = context;
+  const outcome = await options.store.delete(bucketName(context), key, query.get("versionId"));
+  emitDelete(context, outcome);
+  sendEmpty(res, 204, deleteHeaders(outcome));
+}
+
+/**
+ * The event of a delete (doc 583/9707): `cos:ObjectRemove:DeleteMarkerCreated` when it created a delete marker
+ * (versioning enabled or suspended), `cos:ObjectRemove:Delete` when it removed a version for good (an
+ * unversioned bucket, or a delete naming a versionId); nothing when nothing changed.
+ */
+function emitDelete(context: RequestContext, outcome: DeleteOutcome): void {
+  if (outcome.marker) emit(context, "DeleteMarkerCreated", outcome.marker);
+  else if (outcome.removed) emit(context, "Delete", outcome.removed);
+}
+
+/**
+ * A delete's answer headers (doc 436/7743): `x-cos-version-id` names the version removed or the marker created;
+ * `x-cos-delete-marker: true` when a marker was created or the version removed was one.
+ */
+function deleteHeaders(outcome: DeleteOutcome): Record<string, string> {
+  const subject = outcome.marker ?? outcome.removed;
+  return {
+    ...versionHeader(subject),
+    ...(subject?.deleteMarker && { "x-cos-delete-marker": "true" }),
+  };
 }
 
 /** PUT Object - Copy: `PUT /<key>` with `x-cos-copy-source` (and `x-cos-metadata-directive`). */
@@ -159,27 +215,49 @@ export async function copyObject(context: RequestContext): Promise<void> {
   }
   if (!options.store.getBucket(source.bucket))
     throw new CosError("NoSuchBucket", "the copy source bucket does not exist");
-  if (directive === "Copy" && source.bucket === bucketName(context) && source.key === key) {
+  if (
+    directive === "Copy" &&
+    source.bucket === bucketName(context) &&
+    source.key === key &&
+    source.versionId === undefined
+  ) {
     throw new CosError(
       "InvalidRequest",
       "this copy request is illegal because it is trying to copy an object to itself without changing the metadata",
     );
   }
   await drain(req);
+  const replaced = attributesFrom(req);
+  const sourceObject =
+    source.versionId === undefined
+      ? options.store.head(source.bucket, source.key)
+      : options.store.version(source.bucket, source.key, source.versionId);
+  // The copy's ACL is the request's `x-cos-acl` whatever the directive: an ACL is not metadata.
   const object = await options.store.copy(
-    { bucket: source.bucket, key: source.key },
+    source,
     { bucket: bucketName(context), key },
-    directive === "Replaced" ? attributesFrom(req) : undefined,
+    directive === "Replaced"
+      ? replaced
+      : sourceObject && { ...pickAttributes(sourceObject), ...(replaced.acl && { acl: replaced.acl }) },
   );
   emit(context, "Copy", object);
-  sendXml(res, 200, [
-    "CopyObjectResult",
+  sendXml(
+    res,
+    200,
     [
-      ["ETag", `"${object.etag}"`],
-      ["CRC64", object.crc64],
-      ["LastModified", object.lastModified],
+      "CopyObjectResult",
+      [
+        ["ETag", `"${object.etag}"`],
+        ["CRC64", object.crc64],
+        ["LastModified", object.lastModified],
+        ...(object.versionId !== undefined ? [["VersionId", object.versionId] as XmlNode] : []),
+      ],
     ],
-  ]);
+    {
+      ...versionHeader(object),
+      ...(sourceObject?.versionId !== undefined && { "x-cos-copy-source-version-id": sourceObject.versionId }),
+    },
+  );
 }
 
 /**
@@ -189,7 +267,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
 export async function deleteMultipleObjects(context: RequestContext): Promise<void> {
   const { req, res, options } = context;
   const body = parseXmlBody(await readText(req));
-  const request = body.Delete as { Quiet?: string; Object?: { Key?: string }[] } | undefined;
+  const request = body.Delete as { Quiet?: string; Object?: { Key?: string; VersionId?: string }[] } | undefined;
   const objects = request?.Object ?? [];
   if (!request || objects.length === 0) throw new CosError("MalformedXML", "the Delete request lists no objects");
   if (objects.length > MAX_KEYS_PER_DELETE)
@@ -215,9 +293,19 @@ export async function deleteMultipleObjects(context: RequestContext): Promise<vo
       ]);
       continue;
     }
-    const existing = options.store.head(bucketName(context), key);
-    if (await options.store.delete(bucketName(context), key)) emit(context, "Delete", existing as StoredObject);
-    if (!quiet) results.push(["Deleted", [["Key", key]]]);
+    const versionId = objects[i]?.VersionId;
+    const outcome = await options.store.delete(bucketName(context), key, versionId);
+    emitDelete(context, outcome);
+    if (quiet) continue;
+    // As DELETE Object answers it, per key (doc 436/8289): the version removed, or the marker created.
+    const deleted: XmlNode[] = [["Key", key]];
+    if (versionId !== undefined) deleted.push(["VersionId", versionId]);
+    if (outcome.marker) {
+      deleted.push(["DeleteMarker", true], ["DeleteMarkerVersionId", outcome.marker.versionId as string]);
+    } else if (outcome.removed?.deleteMarker) {
+      deleted.push(["DeleteMarker", true], ["DeleteMarkerVersionId", versionId as string]);
+    }
+    results.push(["Deleted", deleted]);
   }
   sendXml(res, 200, ["DeleteResult", results]);
 }
@@ -237,13 +325,25 @@ export function attributesFrom(req: IncomingMessage): ObjectAttributes {
     throw new CosError("InvalidArgument", `invalid x-cos-storage-class ${storageClass}`);
   const tagging = req.headers["x-cos-tagging"];
   const tags = typeof tagging === "string" && tagging !== "" ? checkTags(parseQuery(tagging)) : [];
+  const acl = req.headers["x-cos-acl"];
   return {
     contentType: String(req.headers["content-type"] ?? "application/octet-stream"),
     headers,
     meta,
     storageClass,
     tags,
+    ...(acl !== undefined && { acl: parseObjectAcl(String(acl)) }),
   };
+}
+
+/** `x-cos-acl` on an object (doc 436/30752): `default`, `private` or `public-read`. */
+export function parseObjectAcl(value: string): ObjectAcl {
+  const acl = value.trim();
+  if (acl === "default" || acl === "private" || acl === "public-read") return acl;
+  throw new CosError(
+    "InvalidArgument",
+    `x-cos-acl must be default, private or public-read, got ${JSON.stringify(value)}`,
+  );
 }
 
 /** The length and Content-MD5 an upload must match; refuses a body over the size limit or of unknown length. */
@@ -274,6 +374,7 @@ function objectHeaders(object: StoredObject): Record<string, string> {
     "x-cos-hash-crc64ecma": object.crc64,
     "x-cos-storage-class": object.storageClass,
     ...(object.tags.length > 0 && { "x-cos-tagging-count": String(object.tags.length) }),
+    ...versionHeader(object),
     ...object.headers,
     ...object.meta,
   };
@@ -300,16 +401,28 @@ export function parseRange(
 }
 
 /** `x-cos-copy-source` (`<bucket>.cos.<region>.myqcloud.com/<key>`, key percent-encoded) as its parts. */
-export function parseCopySource(source: string): { bucket: string; region: string; key: string } {
+export function parseCopySource(source: string): {
+  bucket: string;
+  region: string;
+  key: string;
+  versionId?: string;
+} {
   const match = /^(?:https?:\/\/)?([a-z0-9][a-z0-9-]*-\d+)\.cos\.([a-z0-9-]+)\.myqcloud\.com\/(.+)$/.exec(source);
   if (!match)
     throw new CosError(
       "InvalidArgument",
       `x-cos-copy-source ${JSON.stringify(source)} is not <bucket>.cos.<region>.myqcloud.com/<key>`,
     );
-  const rawKey = (match[3] as string).replace(/\?versionId=.*$/, "");
+  const versionAt = (match[3] as string).indexOf("?versionId=");
+  const rawKey = versionAt < 0 ? (match[3] as string) : (match[3] as string).slice(0, versionAt);
+  const versionId = versionAt < 0 ? undefined : (match[3] as string).slice(versionAt + "?versionId=".length);
   try {
-    return { bucket: match[1] as string, region: match[2] as string, key: decodeURIComponent(rawKey) };
+    return {
+      bucket: match[1] as string,
+      region: match[2] as string,
+      key: decodeURIComponent(rawKey),
+      ...(versionId !== undefined && { versionId: decodeURIComponent(versionId) }),
+    };
   } catch {
     throw new CosError("InvalidArgument", "x-cos-copy-source is not valid percent-encoding");
   }

@@ -8,11 +8,11 @@ import type { ObjectStore, StoredObject } from "./store.ts";
 
 /** A change the COS API made, for triggers: the event name's last part, the object, who asked. */
 export interface CosChange {
-  operation: "Put" | "Post" | "Copy" | "CompleteMultipartUpload" | "Delete";
+  operation: "Put" | "Post" | "Copy" | "CompleteMultipartUpload" | "Delete" | "DeleteMarkerCreated";
   bucket: string;
   region: string;
   key: string;
-  /** The object written, or the one deleted. */
+  /** The object written, the version deleted, or the delete marker created (its `versionId` is the event's `vid`). */
   object: StoredObject;
   requestId: string;
   sourceIp: string;
@@ -64,6 +64,11 @@ export interface RequestContext {
 /** The bucket of a request that has one (every route but GET Service). */
 export function bucketName(context: RequestContext): string {
   return context.target.bucket as string;
+}
+
+/** The `x-cos-version-id` header of an answer about a version, when the bucket names versions. */
+export function versionHeader(object: StoredObject | undefined): Record<string, string> {
+  return object?.versionId !== undefined ? { "x-cos-version-id": object.versionId } : {};
 }
 
 /** Reports a change to the triggers. */

@@ -1,6 +1,15 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { CamNeed } from "../cam.ts";
-import { deleteBucket, getBucket, getService, headBucket, putBucket } from "./bucket.ts";
+import {
+  deleteBucket,
+  getBucket,
+  getBucketObjectVersions,
+  getBucketVersioning,
+  getService,
+  headBucket,
+  putBucket,
+  putBucketVersioning,
+} from "./bucket.ts";
 import { cosResource } from "./cam-needs.ts";
 import { ciProcess } from "./ci-route.ts";
 import { CosError } from "./errors.ts";
@@ -79,6 +88,23 @@ export const COS_ROUTES: readonly CosRoute[] = [
   { method: "GET", scope: "service", api: "GetService", handle: getService },
 
   { method: "PUT", scope: "bucket", accepts: [], api: "PutBucket", handle: putBucket },
+  // Versioning (docs 436/19889, 436/19888): CAM actions cos:PutBucketVersioning / cos:GetBucketVersioning.
+  {
+    method: "PUT",
+    scope: "bucket",
+    subresource: ["versioning"],
+    accepts: ["versioning"],
+    api: "PutBucketVersioning",
+    handle: putBucketVersioning,
+  },
+  {
+    method: "GET",
+    scope: "bucket",
+    subresource: ["versioning"],
+    accepts: ["versioning"],
+    api: "GetBucketVersioning",
+    handle: getBucketVersioning,
+  },
   { method: "HEAD", scope: "bucket", api: "HeadBucket", handle: headBucket },
   { method: "DELETE", scope: "bucket", accepts: [], api: "DeleteBucket", handle: deleteBucket },
   {
@@ -92,8 +118,10 @@ export const COS_ROUTES: readonly CosRoute[] = [
     method: "GET",
     scope: "bucket",
     subresource: ["versions"],
+    accepts: ["versions", "version-id-marker", "key-marker", ...LIST_PARAMETERS],
+    // Doc 436/35521: cos:GetBucketObjectVersions on the bucket.
     api: "GetBucketObjectVersions",
-    handle: notServed("versioning"),
+    handle: getBucketObjectVersions,
   },
   {
     method: "GET",

@@ -31,7 +31,17 @@ export interface ObjectAttributes {
   meta: Record<string, string>;
   storageClass: string;
   tags: [string, string][];
+  /** The canned ACL set on the object (`x-cos-acl`): `default` inherits the bucket's. */
+  acl?: ObjectAcl;
 }
+
+/** The canned ACLs COS takes for an object (doc 436/30752): `default` inherits the bucket's. */
+export type ObjectAcl = "default" | "private" | "public-read";
+/** The canned ACLs the local cloud models for a bucket. */
+export type BucketAcl = "private" | "public-read";
+
+/** A bucket's versioning state (doc 436/19888): never configured (""), `Enabled` or `Suspended`. */
+export type VersioningStatus = "" | "Enabled" | "Suspended";
 
 export interface StoredObject extends ObjectAttributes {
   key: string;
@@ -42,6 +52,13 @@ export interface StoredObject extends ObjectAttributes {
   lastModified: string;
   /** The files under `data/` that hold the bytes, in order: one for a simple upload, one per part for multipart. */
   segments: Segment[];
+  /**
+   * The version id: a generated id when written with versioning Enabled, `"null"` when Suspended, absent when
+   * the bucket had never been versioned (then it is the null version too, but COS names no version).
+   */
+  versionId?: string;
+  /** A delete marker (versioning): no bytes, no attributes that matter; GET of its key answers 404. */
+  deleteMarker?: true;
 }
 
 export interface Segment {
@@ -53,6 +70,33 @@ export interface Bucket {
   name: string;
   region: string;
   createdAt: string;
+  /** Absent: never versioned. */
+  versioning?: VersioningStatus;
+  /** Absent: private. */
+  acl?: BucketAcl;
+}
+
+/** A version listing's options (GET Bucket Object Versions, doc 436/35521). */
+export interface ListVersionsOptions {
+  prefix?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  delimiter?: string;
+  maxKeys?: number;
+}
+
+export interface ListVersionsResult {
+  /** Versions and delete markers, keys in COS's order, each key's newest first, with whether it is the latest. */
+  versions: { object: StoredObject; isLatest: boolean }[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker: string | undefined;
+  nextVersionIdMarker: string | undefined;
+}
+
+/** A version's id as listings name it: `"null"` for an object written before versioning. */
+export function versionIdOf(object: StoredObject): string {
+  return object.versionId ?? "null";
 }
 
 export interface ListOptions {
@@ -93,8 +137,14 @@ export function compareKeys(a: string, b: string): number {
 }
 
 interface BucketState extends Bucket {
+  /** The current version of each key that has one (its latest version is not a delete marker). */
   objects: Map<string, StoredObject>;
+  /** The keys of `objects`, in COS's order. */
   sorted: string[];
+  /** Every version of each key, delete markers included, newest first (one, the null version, when unversioned). */
+  history: Map<string, StoredObject[]>;
+  /** The keys of `history`, in COS's order. */
+  versionKeys: string[];
 }
 
 /**
@@ -143,9 +193,18 @@ export class ObjectStore {
 
   // ---- buckets ----
 
-  async createBucket(name: string, region: string): Promise<Bucket> {
+  async createBucket(name: string, region: string, acl?: BucketAcl): Promise<Bucket> {
     if (this.#buckets.has(name)) throw new CosError("BucketAlreadyOwnedByYou", `bucket ${name} already exists`);
-    const bucket: BucketState = { name, region, createdAt: new Date().toISOString(), objects: new Map(), sorted: [] };
+    const bucket: BucketState = {
+      name,
+      region,
+      createdAt: new Date().toISOString(),
+      ...(acl && acl !== "private" && { acl }),
+      objects: new Map(),
+      sorted: [],
+      history: new Map(),
+      versionKeys: [],
+    };
     this.#buckets.set(name, bucket);
     await mkdir(this.#bucketDir(name), { recursive: true });
     this.#journals.set(name, await open(this.#journalFile(name), "a"));
@@ -170,7 +229,8 @@ export class ObjectStore {
 
   async deleteBucket(name: string): Promise<void> {
     const bucket = this.#bucket(name);
-    if (bucket.objects.size > 0) throw new CosError("BucketNotEmpty", "the bucket you tried to delete is not empty");
+    // Noncurrent versions and delete markers count too.
+    if (bucket.history.size > 0) throw new CosError("BucketNotEmpty", "the bucket you tried to delete is not empty");
     this.#buckets.delete(name);
     await this.#journals.get(name)?.close();
     this.#journals.delete(name);
@@ -178,10 +238,29 @@ export class ObjectStore {
     await this.#saveBuckets();
   }
 
+  /** PUT Bucket versioning: once Enabled, a bucket can be Suspended but never unversioned again. */
+  async setVersioning(name: string, status: "Enabled" | "Suspended"): Promise<void> {
+    this.#bucket(name).versioning = status;
+    await this.#saveBuckets();
+  }
+
   // ---- objects ----
 
+  /** The current version of an object; `undefined` when there is none or the latest version is a delete marker. */
   head(bucketName: string, key: string): StoredObject | undefined {
     return this.#bucket(bucketName).objects.get(key);
+  }
+
+  /** The latest version of a key, which may be a delete marker. */
+  latest(bucketName: string, key: string): StoredObject | undefined {
+    return this.#bucket(bucketName).history.get(key)?.[0];
+  }
+
+  /** One version of a key (`"null"` names the null version), delete markers included. */
+  version(bucketName: string, key: string, versionId: string): StoredObject | undefined {
+    return this.#bucket(bucketName)
+      .history.get(key)
+      ?.find((object) => versionIdOf(object) === versionId);
   }
 
   /**
@@ -231,12 +310,12 @@ export class ObjectStore {
 
   /** Copies an object's bytes into a new object, with the source's attributes or the given ones. */
   async copy(
-    source: { bucket: string; key: string },
+    source: { bucket: string; key: string; versionId?: string | undefined },
     target: { bucket: string; key: string },
     attributes: ObjectAttributes | undefined,
   ): Promise<StoredObject> {
     this.#bucket(target.bucket);
-    const { object, release } = this.#retain(source.bucket, source.key);
+    const { object, release } = this.#retain(source.bucket, source.key, source.versionId);
     const copies: { temp: string; size: number }[] = [];
     try {
       for (const segment of object.segments) {
@@ -268,8 +347,9 @@ export class ObjectStore {
     bucketName: string,
     key: string,
     range?: { start: number; end: number },
+    versionId?: string,
   ): { object: StoredObject; stream: Readable } {
-    const { object, release } = this.#retain(bucketName, key);
+    const { object, release } = this.#retain(bucketName, key, versionId);
     const dir = this.#dataDir();
     const start = range?.start ?? 0;
     const end = range?.end ?? object.size - 1;
@@ -290,29 +370,137 @@ export class ObjectStore {
     return { object, stream };
   }
 
-  async delete(bucketName: string, key: string): Promise<boolean> {
+  /**
+   * DELETE Object, as COS does it (doc 436/7743): with a `versionId`, that version (or delete marker) is removed
+   * for good; without one, an unversioned bucket removes the object, a versioning-enabled bucket adds a delete
+   * marker with a new id, and a suspended one adds a delete marker with the id `"null"`, replacing the null
+   * version. Says what was removed and which marker was created (neither: nothing happened).
+   */
+  async delete(bucketName: string, key: string, versionId?: string): Promise<DeleteOutcome> {
     const bucket = this.#bucket(bucketName);
     return this.#serialize(bucketName, key, async () => {
-      const existing = bucket.objects.get(key);
-      if (!existing) return false;
-      await this.#journal(bucketName, { delete: key });
-      bucket.objects.delete(key);
-      removeSorted(bucket.sorted, key);
-      this.#retire(existing);
-      return true;
+      if (versionId !== undefined) {
+        const removed = this.version(bucketName, key, versionId);
+        if (!removed) return {};
+        await this.#journal(bucketName, { deleteVersion: { key, versionId } });
+        for (const object of removeVersion(bucket, key, versionId)) this.#retire(object);
+        return { removed };
+      }
+      if (!bucket.versioning) {
+        const removed = bucket.objects.get(key);
+        if (!removed) return {};
+        await this.#journal(bucketName, { delete: key });
+        for (const object of removeVersion(bucket, key, "null")) this.#retire(object);
+        return { removed };
+      }
+      const marker: StoredObject = {
+        key,
+        contentType: "",
+        headers: {},
+        meta: {},
+        storageClass: "STANDARD",
+        tags: [],
+        size: 0,
+        etag: "",
+        crc64: "0",
+        segments: [],
+        lastModified: new Date().toISOString(),
+        versionId: bucket.versioning === "Enabled" ? newVersionId() : "null",
+        deleteMarker: true,
+      };
+      const previous = bucket.objects.get(key);
+      await this.#writeMeta(bucketName, marker);
+      for (const object of addVersion(bucket, marker)) this.#retire(object);
+      return { marker, ...(previous && { removed: previous }) };
     });
   }
 
   async setTags(bucketName: string, key: string, tags: [string, string][]): Promise<StoredObject> {
+    return this.#update(bucketName, key, (existing) => ({ ...existing, tags }));
+  }
+
+  /** PUT Object acl: sets the current version's canned ACL. */
+  async setAcl(bucketName: string, key: string, acl: ObjectAcl): Promise<StoredObject> {
+    return this.#update(bucketName, key, (existing) => ({ ...existing, acl }));
+  }
+
+  /** Changes the current version of an object in place (its tags, its ACL). */
+  async #update(
+    bucketName: string,
+    key: string,
+    change: (existing: StoredObject) => StoredObject,
+  ): Promise<StoredObject> {
     const bucket = this.#bucket(bucketName);
     return this.#serialize(bucketName, key, async () => {
       const existing = bucket.objects.get(key);
       if (!existing) throw new CosError("NoSuchKey", "the specified key does not exist");
-      const updated = { ...existing, tags };
-      await this.#writeMeta(bucketName, updated);
-      bucket.objects.set(key, updated);
+      const updated = change(existing);
+      await this.#journal(bucketName, { update: updated });
+      replaceVersion(bucket, updated);
       return updated;
     });
+  }
+
+  /**
+   * GET Bucket Object Versions (doc 436/35521): every version and delete marker, keys in UTF-8 order and each
+   * key's versions newest first, after `keyMarker` (or, with `versionIdMarker`, after that version of
+   * `keyMarker`), grouped by `delimiter`; at most `maxKeys` entries (versions, markers and common prefixes).
+   */
+  listVersions(bucketName: string, options: ListVersionsOptions = {}): ListVersionsResult {
+    const bucket = this.#bucket(bucketName);
+    const prefix = options.prefix ?? "";
+    const maxKeys = options.maxKeys ?? MAX_KEYS_PER_LIST;
+    const keys = bucket.versionKeys;
+    const versions: ListVersionsResult["versions"] = [];
+    const commonPrefixes: string[] = [];
+    let index = lowerBound(keys, prefix);
+    let skipUntil: string | undefined; // within the marker key, versions up to this id were listed
+    if (options.keyMarker) {
+      if (options.versionIdMarker) {
+        index = Math.max(index, lowerBound(keys, options.keyMarker));
+        if (keys[index] === options.keyMarker) skipUntil = options.versionIdMarker;
+      } else {
+        index = Math.max(index, upperBound(keys, options.keyMarker));
+        if (options.delimiter && options.keyMarker.endsWith(options.delimiter)) {
+          while (index < keys.length && (keys[index] as string).startsWith(options.keyMarker)) index++;
+        }
+      }
+    }
+    let last: { key: string; versionId: string | undefined } | undefined;
+    const truncated = () => ({
+      versions,
+      commonPrefixes,
+      isTruncated: true,
+      nextKeyMarker: last?.key,
+      nextVersionIdMarker: last?.versionId,
+    });
+    for (; index < keys.length; index++) {
+      const key = keys[index] as string;
+      if (!key.startsWith(prefix)) break;
+      const rest = key.slice(prefix.length);
+      const cut = options.delimiter ? rest.indexOf(options.delimiter) : -1;
+      if (options.delimiter && cut >= 0) {
+        const common = prefix + rest.slice(0, cut + options.delimiter.length);
+        if (versions.length + commonPrefixes.length >= maxKeys) return truncated();
+        commonPrefixes.push(common);
+        last = { key: common, versionId: undefined };
+        while (index + 1 < keys.length && (keys[index + 1] as string).startsWith(common)) index++;
+        continue;
+      }
+      const history = bucket.history.get(key) ?? [];
+      let start = 0;
+      if (skipUntil !== undefined && key === options.keyMarker) {
+        const at = history.findIndex((object) => versionIdOf(object) === skipUntil);
+        start = at + 1;
+      }
+      for (let i = start; i < history.length; i++) {
+        if (versions.length + commonPrefixes.length >= maxKeys) return truncated();
+        const object = history[i] as StoredObject;
+        versions.push({ object, isLatest: i === 0 });
+        last = { key, versionId: versionIdOf(object) };
+      }
+    }
+    return { versions, commonPrefixes, isTruncated: false, nextKeyMarker: undefined, nextVersionIdMarker: undefined };
   }
 
   list(bucketName: string, options: ListOptions = {}): ListResult {
@@ -545,12 +733,18 @@ export class ObjectStore {
         await this.#unlinkSegments(segments);
         throw new CosError("NoSuchBucket", "the specified bucket does not exist");
       }
-      const object: StoredObject = { ...fields, key, segments, lastModified: new Date().toISOString() };
+      // The version's id follows the bucket's versioning when the object becomes visible (doc 436/19883).
+      const versionId =
+        bucket.versioning === "Enabled" ? newVersionId() : bucket.versioning === "Suspended" ? "null" : undefined;
+      const object: StoredObject = {
+        ...fields,
+        key,
+        segments,
+        lastModified: new Date().toISOString(),
+        ...(versionId && { versionId }),
+      };
       await this.#writeMeta(bucketName, object);
-      const previous = bucket.objects.get(key);
-      bucket.objects.set(key, object);
-      if (previous) this.#retire(previous);
-      else insertSorted(bucket.sorted, key);
+      for (const replaced of addVersion(bucket, object)) this.#retire(replaced);
       return object;
     });
   }
@@ -586,9 +780,14 @@ export class ObjectStore {
     return run;
   }
 
-  #retain(bucketName: string, key: string): { object: StoredObject; release: () => void } {
-    const object = this.#bucket(bucketName).objects.get(key);
-    if (!object) throw new CosError("NoSuchKey", "the specified key does not exist");
+  #retain(bucketName: string, key: string, versionId?: string): { object: StoredObject; release: () => void } {
+    const object =
+      versionId === undefined ? this.#bucket(bucketName).objects.get(key) : this.version(bucketName, key, versionId);
+    if (!object || object.deleteMarker) {
+      throw versionId === undefined
+        ? new CosError("NoSuchKey", "the specified key does not exist")
+        : new CosError("NoSuchVersion", "the specified version does not exist");
+    }
     const id = bodyId(object);
     this.#readers.set(id, (this.#readers.get(id) ?? 0) + 1);
     let released = false;
@@ -636,7 +835,7 @@ export class ObjectStore {
     }
     const referenced = new Set<string>();
     for (const bucket of buckets) {
-      const state: BucketState = { ...bucket, objects: new Map(), sorted: [] };
+      const state: BucketState = { ...bucket, objects: new Map(), sorted: [], history: new Map(), versionKeys: [] };
       await mkdir(this.#bucketDir(bucket.name), { recursive: true });
       let journal = "";
       try {
@@ -651,15 +850,21 @@ export class ObjectStore {
         } catch {
           continue; // an empty line, or the torn last line of a crash
         }
-        if ("put" in record) state.objects.set(record.put.key, record.put);
-        else state.objects.delete(record.delete);
+        if ("put" in record) addVersion(state, record.put);
+        else if ("update" in record) replaceVersion(state, record.update);
+        else if ("deleteVersion" in record)
+          removeVersion(state, record.deleteVersion.key, record.deleteVersion.versionId);
+        else removeVersion(state, record.delete, "null");
       }
-      for (const object of state.objects.values()) for (const segment of object.segments) referenced.add(segment.file);
-      state.sorted = [...state.objects.keys()].sort(compareKeys);
+      for (const history of state.history.values())
+        for (const object of history) for (const segment of object.segments) referenced.add(segment.file);
       this.#buckets.set(bucket.name, state);
-      // Compacted: one line per object that exists.
+      // Compacted: one line per version that exists, each key's oldest first (so a replay rebuilds the order).
       const compacted = this.#tempName();
-      await writeFile(compacted, [...state.objects.values()].map((put) => `${JSON.stringify({ put })}\n`).join(""));
+      const lines = [...state.history.values()].flatMap((history) =>
+        [...history].reverse().map((put) => `${JSON.stringify({ put })}\n`),
+      );
+      await writeFile(compacted, lines.join(""));
       await rename(compacted, this.#journalFile(bucket.name));
       this.#journals.set(bucket.name, await open(this.#journalFile(bucket.name), "a"));
     }
@@ -670,8 +875,76 @@ export class ObjectStore {
   }
 }
 
-/** A line of a bucket's journal. */
-type JournalRecord = { put: StoredObject } | { delete: string };
+/** A line of a bucket's journal: a new version, a version changed in place, a version removed, the null version removed. */
+type JournalRecord =
+  | { put: StoredObject }
+  | { update: StoredObject }
+  | { deleteVersion: { key: string; versionId: string } }
+  | { delete: string };
+
+/** What a DELETE Object did: the version it removed (or made noncurrent) and the delete marker it created. */
+export interface DeleteOutcome {
+  removed?: StoredObject;
+  marker?: StoredObject;
+}
+
+let versionCounter = 0;
+
+/** A new version id in COS's style: base64 of a growing number (e.g. `MTg0NDUxODMzNjA4NDM0MjY4NTE`). */
+function newVersionId(): string {
+  const value = BigInt(Date.now()) * 1_000_000n + BigInt(versionCounter++ % 1_000_000);
+  return Buffer.from(value.toString()).toString("base64").replace(/=+$/, "");
+}
+
+/**
+ * Adds a version as its key's latest: a null version replaces the previous null version (Suspended, or never
+ * versioned), others are kept. Returns the versions it replaced, whose bytes may go.
+ */
+function addVersion(bucket: BucketState, object: StoredObject): StoredObject[] {
+  const history = bucket.history.get(object.key) ?? [];
+  const replaced = versionIdOf(object) === "null" ? history.filter((old) => versionIdOf(old) === "null") : [];
+  const kept = replaced.length > 0 ? history.filter((old) => versionIdOf(old) !== "null") : history;
+  kept.unshift(object);
+  bucket.history.set(object.key, kept);
+  settle(bucket, object.key);
+  return replaced;
+}
+
+/** Replaces a version in place (same key and id), e.g. new tags. */
+function replaceVersion(bucket: BucketState, object: StoredObject): void {
+  const history = bucket.history.get(object.key);
+  const at = history?.findIndex((old) => versionIdOf(old) === versionIdOf(object)) ?? -1;
+  if (!history || at < 0) return;
+  history[at] = object;
+  settle(bucket, object.key);
+}
+
+/** Removes one version of a key; returns it (none when it did not exist). */
+function removeVersion(bucket: BucketState, key: string, versionId: string): StoredObject[] {
+  const history = bucket.history.get(key) ?? [];
+  const removed = history.filter((old) => versionIdOf(old) === versionId);
+  if (removed.length === 0) return [];
+  bucket.history.set(
+    key,
+    history.filter((old) => versionIdOf(old) !== versionId),
+  );
+  settle(bucket, key);
+  return removed;
+}
+
+/** Brings a key's current object and both sorted key lists in line with its versions. */
+function settle(bucket: BucketState, key: string): void {
+  const history = bucket.history.get(key) ?? [];
+  if (history.length === 0) {
+    bucket.history.delete(key);
+    removeSorted(bucket.versionKeys, key);
+  } else insertSortedOnce(bucket.versionKeys, key);
+  const current = history[0];
+  if (current && !current.deleteMarker) {
+    bucket.objects.set(key, current);
+    insertSortedOnce(bucket.sorted, key);
+  } else if (bucket.objects.delete(key)) removeSorted(bucket.sorted, key);
+}
 
 /** A new, unique name for the first data file of an object version (further segments add `.2`, `.3`...). */
 function segmentPrefix(key: string): string {
@@ -687,10 +960,11 @@ function hashName(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-function publicBucket({ name, region, createdAt }: Bucket): Bucket {
-  return { name, region, createdAt };
+function publicBucket({ name, region, createdAt, versioning, acl }: Bucket): Bucket {
+  return { name, region, createdAt, ...(versioning && { versioning }), ...(acl && { acl }) };
 }
 
+/** What a copy with `x-cos-metadata-directive: Copy` takes from its source: not its ACL, which is not metadata. */
 export function pickAttributes(object: StoredObject): ObjectAttributes {
   return {
     contentType: object.contentType,
@@ -740,8 +1014,9 @@ function upperBound(sorted: string[], key: string): number {
   return low;
 }
 
-function insertSorted(sorted: string[], key: string): void {
-  sorted.splice(lowerBound(sorted, key), 0, key);
+function insertSortedOnce(sorted: string[], key: string): void {
+  const at = lowerBound(sorted, key);
+  if (sorted[at] !== key) sorted.splice(at, 0, key);
 }
 
 function removeSorted(sorted: string[], key: string): void {
