@@ -1,0 +1,166 @@
+import type { ConnectionOptions } from "node:tls";
+import { TRANSIENT_NETWORK_CODES } from "@cosfn/errors";
+import pg from "pg";
+import { storeClosed } from "./checks.ts";
+import { type ErrorClass, ObjectStoreError, storeError, urlSecrets } from "./errors.ts";
+import { KeyMutex } from "./key-mutex.ts";
+import { advisoryLockKey, createPgDialectStore, migrationLockKey, type PgQueryable } from "./postgres-sql.ts";
+import { type RetryOptions, retryTransient, WorkFailure } from "./retry.ts";
+import type { ObjectIndexStore } from "./types.ts";
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database` (or `postgresql://`); the password never appears in errors. */
+  url: string;
+  /** The table; default `cos_objects`. Letters, digits and `_`, at most 48 characters. */
+  table?: string;
+  /** Also append every write to `<table>_history`, de-duplicated by `RowWrite.historyId`. Default false. */
+  history?: boolean;
+  /**
+   * Connections this instance may open, default 2. SCF runs one instance per concurrent invocation, so the
+   * database sees up to (instances x poolSize) connections: keep that under its `max_connections`.
+   */
+  poolSize?: number;
+  /** TLS: true, or Node's TLS options (`ca`, `rejectUnauthorized`...). Default: as the URL says (`sslmode`). */
+  ssl?: boolean | ConnectionOptions;
+  /** Milliseconds to wait for a connection (pool full or server slow) before failing transiently. Default 10,000. */
+  connectTimeoutMs?: number;
+  /** How `withKey`, `applyBatch`, `migrate` and reads retry a transient failure. Default 5 attempts from 25 ms. */
+  retry?: RetryOptions;
+}
+
+/** Errors of `pg` and PostgreSQL (and PGlite, which reports the same SQLSTATEs), classified. */
+export function classifyPostgresError(error: unknown): ErrorClass {
+  const code = String((error as { code?: unknown } | null)?.code ?? "");
+  const message = String((error as { message?: unknown } | null)?.message ?? "");
+  if (code === "40001" || code === "40P01" || code === "55P03") return { code: "DB_CONFLICT", transient: true };
+  if (code === "53300" || code === "53400") return { code: "DB_TOO_MANY_CONNECTIONS", transient: true };
+  if (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === "57P05") {
+    return { code: "DB_CONNECTION", transient: true };
+  }
+  if (TRANSIENT_NETWORK_CODES.has(code)) return { code: "DB_CONNECTION", transient: true };
+  if (/Connection terminated|not queryable|Client was closed|timeout exceeded when trying to connect/i.test(message)) {
+    return { code: "DB_CONNECTION", transient: true };
+  }
+  return { code: "DB_ERROR", transient: false };
+}
+
+/**
+ * The object index in PostgreSQL, on `pg`. Keys are `text COLLATE "C"`: stored exactly, compared and listed in
+ * byte order of their UTF-8, primary key (bucket, key).
+ *
+ * Locking: `withKey` runs one transaction that takes `pg_advisory_xact_lock` on a 64-bit hash of (table, bucket,
+ * key), so holders of one key serialize across every instance even when the row does not exist yet (a row lock
+ * alone cannot lock a missing row), then reads the row `FOR UPDATE` so that `applyBatch` (which takes no advisory
+ * locks) waits for the holder instead of changing the row under it. The lock ends with the transaction: a killed
+ * connection frees it. Holders of one key in the same instance queue in-process first, so they use one pooled
+ * connection, not one each. `applyBatch` is one transaction, one statement per write with its `row_version`
+ * condition, in byte order of the keys (so two batches lock rows in the same order). A transaction that fails
+ * transiently (connection reset or killed, deadlock, serialization failure, too many connections) is retried
+ * whole on a new connection; the failed connection is destroyed, never returned to the pool.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): ObjectIndexStore {
+  return createPgDialectStore(options, (table) => {
+    const secrets = urlSecrets(options.url);
+    const poolSize = options.poolSize ?? 2;
+    if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
+      throw new ObjectStoreError(
+        "INVALID_POOL_SIZE",
+        table,
+        `table ${table}: poolSize ${poolSize}: expected an integer >= 1`,
+      );
+    }
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: poolSize,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      idleTimeoutMillis: 30_000,
+      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    });
+    // An idle connection the server closes (a restart, a kill) is dropped by the pool; without a listener the
+    // error event would end the process.
+    pool.on("error", () => {});
+    const mutex = new KeyMutex();
+    const retry = options.retry ?? {};
+    let closing: Promise<void> | undefined;
+
+    const fail = (error: unknown, what: string, connectionLost: boolean) =>
+      storeError(error, {
+        table,
+        what,
+        secrets,
+        classify: connectionLost ? () => ({ code: "DB_CONNECTION", transient: true }) : classifyPostgresError,
+      });
+
+    const adapt = (client: pg.PoolClient | pg.Pool): PgQueryable => ({
+      async query(text, params) {
+        const result = await client.query(text, params);
+        return { rows: result.rows as Record<string, unknown>[], count: result.rowCount ?? 0 };
+      },
+    });
+
+    /** One attempt of a transaction on one pooled connection; a connection that failed is destroyed. */
+    async function attempt<T>(what: string, lock: bigint | null, body: (db: PgQueryable) => Promise<T>): Promise<T> {
+      if (closing) throw storeClosed(table, what);
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw fail(error, what, false);
+      }
+      let lost = false;
+      const onError = () => {
+        lost = true;
+      };
+      client.on("error", onError);
+      try {
+        await client.query("BEGIN");
+        if (lock !== null) await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [lock.toString()]);
+        const result = await body(adapt(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        if (!lost) {
+          try {
+            await client.query("ROLLBACK");
+          } catch {
+            lost = true;
+          }
+        }
+        if (error instanceof WorkFailure) throw error.error;
+        const mapped = fail(error, what, lost);
+        if (mapped.code === "DB_CONNECTION") lost = true;
+        throw mapped;
+      } finally {
+        client.off("error", onError);
+        client.release(lost ? true : undefined);
+      }
+    }
+
+    return {
+      kind: "postgres",
+      read(what, body) {
+        if (closing) return Promise.reject(storeClosed(table, what));
+        return retryTransient(async () => {
+          try {
+            return await body(adapt(pool));
+          } catch (error) {
+            throw fail(error, what, false);
+          }
+        }, retry);
+      },
+      transaction: (what, body) => retryTransient(() => attempt(what, null, body), retry),
+      locked(what, lock, body) {
+        if (lock === "migrate") return retryTransient(() => attempt(what, migrationLockKey(table), body), retry);
+        const { bucket, key } = lock;
+        return mutex.run(JSON.stringify([bucket, key]), () =>
+          retryTransient(() => attempt(what, advisoryLockKey(table, bucket, key), body), retry),
+        );
+      },
+      connections: () => pool.totalCount,
+      close() {
+        closing ??= pool.end();
+        return closing;
+      },
+    };
+  });
+}

@@ -1,0 +1,99 @@
+import { testProvider } from "@cosfn/testing";
+import pg from "pg";
+import { expect } from "vitest";
+import { createPostgresStore } from "../../src/stores/postgres.ts";
+import { advisoryLockKey } from "../../src/stores/postgres-sql.ts";
+import {
+  BUCKET,
+  connectionContract,
+  type StoreSubject,
+  SubjectFactory,
+  serviceUrl,
+  storeContract,
+  upsert,
+} from "./contract.ts";
+
+const url = serviceUrl("COSFN_TEST_POSTGRES_URL", "PostgreSQL");
+
+interface Shared {
+  admin: pg.Client;
+  subjects: SubjectFactory;
+}
+
+/** The URL with another port and a password: nothing listens there. */
+function unreachableUrl(base: string, secret: string): string {
+  const parsed = new URL(base);
+  parsed.password = secret;
+  parsed.port = "1";
+  return parsed.toString();
+}
+
+if (url) {
+  testProvider<StoreSubject, Shared>({
+    name: "postgres",
+    kind: "ObjectIndexStore",
+    async setup() {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const subjects = new SubjectFactory({
+        open: (table, options) => createPostgresStore({ url, table, ...options }),
+        async schemaVersions(table) {
+          const { rows } = await admin.query(`SELECT version FROM "${table}_schema" ORDER BY version`);
+          return rows.map((row: { version: number }) => row.version);
+        },
+        async drop(table) {
+          for (const name of [table, `${table}_history`, `${table}_schema`]) {
+            await admin.query(`DROP TABLE IF EXISTS "${name}"`);
+          }
+        },
+        async killHolder(table, bucket, key) {
+          // The advisory lock of (table, bucket, key) shows in pg_locks as classid (high 32 bits), objid (low).
+          const lock = BigInt.asUintN(64, advisoryLockKey(table, bucket, key));
+          const { rows } = await admin.query(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2 AND objsubid = 1",
+            [String(lock >> 32n), String(lock & 0xffff_ffffn)],
+          );
+          expect(rows).toHaveLength(1);
+          const { rows: killed } = await admin.query("SELECT pg_terminate_backend($1) AS done", [rows[0].pid]);
+          expect(killed[0].done).toBe(true);
+        },
+        unreachable() {
+          const secret = "s3cr3t-Pa55word";
+          const table = `cosfn_unreachable`;
+          return {
+            store: createPostgresStore({
+              url: unreachableUrl(url, secret),
+              table,
+              connectTimeoutMs: 2_000,
+              retry: { attempts: 2, baseDelayMs: 10 },
+            }),
+            secret,
+          };
+        },
+      });
+      return { admin, subjects };
+    },
+    async teardown({ admin, subjects }) {
+      await subjects.teardown();
+      await admin.end();
+    },
+    create: ({ subjects }) => subjects.create(),
+    cases: [...storeContract, ...connectionContract],
+    extra: [
+      {
+        name: "the pool opens at most poolSize connections under load",
+        async run({ open }) {
+          const store = open();
+          await store.migrate();
+          await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              store.withKey(BUCKET, `load/${i}`, async () => ({ write: upsert(`load/${i}`), result: undefined })),
+            ),
+          );
+          expect(store.connections()).toBeLessThanOrEqual(2);
+          expect(await store.list(BUCKET, { prefix: "load/", limit: 100 })).toHaveLength(20);
+        },
+      },
+    ],
+  });
+}
