@@ -18,6 +18,11 @@ export const SCENARIOS: Record<string, { file: string; description: string }> = 
     description:
       "auto-decompress against its goals: 1 GiB entry vs unzip, peak memory at 1 and 4 GiB, 20,000 small entries, bytes read for one entry",
   },
+  "cdn-purge": {
+    file: "cdn-purge.ts",
+    description:
+      "cdn-purge against its goals: 10,000 uploads in queued mode (calls, quota) against Tencent's demo, and direct mode under 20 requests/s",
+  },
   "local-cloud-put-get": {
     file: "local-cloud-put-get.ts",
     description:
