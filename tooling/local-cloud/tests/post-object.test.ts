@@ -176,3 +176,21 @@ describe("POST Object and CAM", () => {
     }
   });
 });
+
+describe("POST Object with x-cos-acl and versioning", () => {
+  it("takes the form's x-cos-acl (doc 436/14690) and, on a versioned bucket, answers the new x-cos-version-id", async () => {
+    const result = await postForm({
+      key: "uploads/acl.txt",
+      file: Buffer.from("acl"),
+      extra: { "x-cos-acl": "public-read" },
+    });
+    expect(result.status).toBe(204);
+    expect(result.headers["x-cos-version-id"]).toBeUndefined();
+    expect(cloud.store.head(BUCKET, "uploads/acl.txt")?.acl).toBe("public-read");
+
+    await cloud.store.setVersioning(BUCKET, "Enabled");
+    const versioned = await postForm({ key: "uploads/v.txt", file: Buffer.from("v") });
+    expect(versioned.headers["x-cos-version-id"]).toBe(cloud.store.head(BUCKET, "uploads/v.txt")?.versionId);
+    expect(versioned.headers["x-cos-version-id"]).toMatch(/^[A-Za-z0-9+/]{8,}$/);
+  });
+});

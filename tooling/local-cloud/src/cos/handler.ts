@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type CamNeed, camDenied } from "../cam.ts";
 import { isSignatureParameter, loggedQuery, type RequestDraft } from "../request-log.ts";
+import { effectiveAcl } from "./acl.ts";
 import { accessDenied } from "./cam-needs.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEY_BYTES } from "./limits.ts";
@@ -71,6 +72,30 @@ export function parseCosRequest(req: IncomingMessage, target: CosTarget, draft: 
   return { target, rawPath, path, key, queryPairs, match };
 }
 
+/**
+ * Whether an unsigned request may be served: a GET or HEAD Object of an object (or the version it names) whose
+ * ACL, or its bucket's when the object's is `default`, is public-read (doc 436/30752). Anything else anonymous is
+ * refused as unsigned (403 AccessDenied), as COS refuses it.
+ */
+function anonymousMayRead(
+  match: RouteMatch | undefined,
+  target: CosTarget,
+  key: string,
+  query: [string, string][],
+  options: CosHandlerOptions,
+): boolean {
+  if (!match || !("route" in match) || target.bucket === undefined) return false;
+  if (match.route.api !== "GetObject" && match.route.api !== "HeadObject") return false;
+  const bucket = options.store.getBucket(target.bucket);
+  if (!bucket) return false;
+  const versionId = query.find(([name]) => name === "versionId")?.[1];
+  const object =
+    versionId === undefined
+      ? options.store.latest(bucket.name, key)
+      : options.store.version(bucket.name, key, versionId);
+  return effectiveAcl(bucket, object) === "public-read";
+}
+
 /** Serves one COS XML API request against the store, through its route. */
 export async function handleCosRequest(
   req: IncomingMessage,
@@ -101,8 +126,12 @@ export async function handleCosRequest(
     let signer: string | undefined;
     if (!isForm) {
       const signed = { method: req.method ?? "GET", path, query: queryPairs, headers: req.headers };
-      draft.secretId = readAuthorization(signed)?.get("q-ak") ?? null;
-      signer = verifyCosSignature(signed, options.credentials()).secretId;
+      const authorization = readAuthorization(signed);
+      draft.secretId = authorization?.get("q-ak") ?? null;
+      // An unsigned request is anonymous: only reading what an ACL makes public is allowed (doc 436/30752).
+      if (authorization !== undefined || !anonymousMayRead(match, target, key, queryPairs, options)) {
+        signer = verifyCosSignature(signed, options.credentials()).secretId;
+      }
     }
     if (target.bucket !== undefined && Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES)
       throw new CosError("KeyTooLong", `your key is too long (COS's limit is ${MAX_KEY_BYTES} bytes)`);

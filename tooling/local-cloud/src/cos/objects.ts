@@ -1,19 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import { pipeline } from "node:stream/promises";
 import type { CamNeed } from "../cam.ts";
+import { parseObjectAcl } from "./acl.ts";
 import { accessDenied, cosResource } from "./cam-needs.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_DELETE, MAX_OBJECT_BYTES } from "./limits.ts";
 import { readPostForm } from "./post-object.ts";
 import { bucketName, drain, emit, parseQuery, type RequestContext, readText, versionHeader } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
-import {
-  type DeleteOutcome,
-  type ObjectAcl,
-  type ObjectAttributes,
-  pickAttributes,
-  type StoredObject,
-} from "./store.ts";
+import { type DeleteOutcome, type ObjectAttributes, pickAttributes, type StoredObject } from "./store.ts";
 import { checkTags } from "./tagging.ts";
 import { parseXmlBody, type XmlNode } from "./xml.ts";
 
@@ -334,16 +329,6 @@ export function attributesFrom(req: IncomingMessage): ObjectAttributes {
     tags,
     ...(acl !== undefined && { acl: parseObjectAcl(String(acl)) }),
   };
-}
-
-/** `x-cos-acl` on an object (doc 436/30752): `default`, `private` or `public-read`. */
-export function parseObjectAcl(value: string): ObjectAcl {
-  const acl = value.trim();
-  if (acl === "default" || acl === "private" || acl === "public-read") return acl;
-  throw new CosError(
-    "InvalidArgument",
-    `x-cos-acl must be default, private or public-read, got ${JSON.stringify(value)}`,
-  );
 }
 
 /** The length and Content-MD5 an upload must match; refuses a body over the size limit or of unknown length. */

@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import busboy from "busboy";
+import { parseObjectAcl } from "./acl.ts";
 import { CosError } from "./errors.ts";
 import type { Credentials } from "./signature.ts";
 import type { ObjectAttributes } from "./store.ts";
@@ -156,6 +157,8 @@ function checkForm(
       meta,
       storageClass: (fields.get("x-cos-storage-class") ?? "STANDARD").toUpperCase(),
       tags: [],
+      // The form's `x-cos-acl` field, as on a PUT (doc 436/14690).
+      ...(fields.has("x-cos-acl") && { acl: parseObjectAcl(fields.get("x-cos-acl") as string) }),
     },
     successStatus: status === 200 || status === 201 ? status : 204,
     lengthRange,

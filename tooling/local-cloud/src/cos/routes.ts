@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { CamNeed } from "../cam.ts";
+import { getObjectAcl, putObjectAcl } from "./acl.ts";
 import {
   deleteBucket,
   getBucket,
@@ -162,12 +163,13 @@ export const COS_ROUTES: readonly CosRoute[] = [
     },
     handle: ciProcess,
   },
-  { method: "GET", scope: "object", subresource: ["acl"], api: "GetObjectACL", handle: notServed("object ACLs") },
+  // Docs 436/7744, 436/7748: CAM actions cos:GetObjectACL / cos:PutObjectACL.
+  { method: "GET", scope: "object", subresource: ["acl"], api: "GetObjectACL", handle: getObjectAcl },
   { method: "GET", scope: "object", api: "GetObject", handle: getObject },
   { method: "HEAD", scope: "object", api: "HeadObject", handle: getObject },
   { method: "PUT", scope: "object", subresource: ["uploadId", "partNumber"], api: "UploadPart", handle: uploadPart },
   { method: "PUT", scope: "object", subresource: ["tagging"], api: "PutObjectTagging", handle: putObjectTagging },
-  { method: "PUT", scope: "object", subresource: ["acl"], api: "PutObjectACL", handle: notServed("object ACLs") },
+  { method: "PUT", scope: "object", subresource: ["acl"], api: "PutObjectACL", handle: putObjectAcl },
   {
     method: "PUT",
     scope: "object",

@@ -2,16 +2,23 @@ import { XMLParser } from "fast-xml-parser";
 import { CosError } from "./errors.ts";
 
 /** An XML element: a name and its children (text, nested elements, or nothing). */
-export type XmlNode = [name: string, content?: string | number | boolean | XmlNode[] | undefined];
+export type XmlNode = [
+  name: string,
+  content?: string | number | boolean | XmlNode[] | undefined,
+  attributes?: Record<string, string>,
+];
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[c]};`);
 }
 
-function render([name, content]: XmlNode): string {
-  if (content === undefined) return `<${name}/>`;
-  if (Array.isArray(content)) return `<${name}>${content.map(render).join("")}</${name}>`;
-  return `<${name}>${escapeXml(String(content))}</${name}>`;
+function render([name, content, attributes]: XmlNode): string {
+  const open = `${name}${Object.entries(attributes ?? {})
+    .map(([attribute, value]) => ` ${attribute}="${escapeXml(value)}"`)
+    .join("")}`;
+  if (content === undefined) return `<${open}/>`;
+  if (Array.isArray(content)) return `<${open}>${content.map(render).join("")}</${name}>`;
+  return `<${open}>${escapeXml(String(content))}</${name}>`;
 }
 
 /** A whole XML document with COS's declaration. */
@@ -24,7 +31,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   parseTagValue: false,
   trimValues: false,
-  isArray: (name) => ["Part", "Object", "Tag"].includes(name),
+  isArray: (name) => ["Part", "Object", "Tag", "Grant"].includes(name),
 });
 
 /** Parses a request body as XML; a body that is not XML is `MalformedXML`. */
