@@ -194,3 +194,11 @@ describe("POST Object with x-cos-acl and versioning", () => {
     expect(versioned.headers["x-cos-version-id"]).toMatch(/^[A-Za-z0-9+/]{8,}$/);
   });
 });
+
+describe("POST Object without a Content-Type", () => {
+  it("stores the key's extension's type when the form's Content-Type is empty (as a PUT does)", async () => {
+    const result = await postForm({ key: "uploads/pic.png", file: Buffer.from("png"), extra: { "Content-Type": "" } });
+    expect(result.status).toBe(204);
+    expect(cloud.store.head(BUCKET, "uploads/pic.png")?.contentType).toBe("image/png");
+  });
+});

@@ -1,7 +1,7 @@
 import { CosError } from "./errors.ts";
 import { MAX_PARTS_PER_LIST, MAX_UPLOADS_PER_LIST } from "./limits.ts";
 import { attributesFrom, uploadChecks } from "./objects.ts";
-import { bucketName, drain, emit, type RequestContext, readText, versionHeader } from "./request.ts";
+import { bucketName, drain, emit, type RequestContext, readText, writtenVersionHeader } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
 import { parseXmlBody, type XmlNode } from "./xml.ts";
 
@@ -9,7 +9,7 @@ import { parseXmlBody, type XmlNode } from "./xml.ts";
 export async function initiateMultipartUpload(context: RequestContext): Promise<void> {
   const { req, res, key, options } = context;
   await drain(req);
-  const upload = options.store.initiateUpload(bucketName(context), key, attributesFrom(req));
+  const upload = options.store.initiateUpload(bucketName(context), key, attributesFrom(req, key));
   sendXml(res, 200, [
     "InitiateMultipartUploadResult",
     [
@@ -55,7 +55,7 @@ export async function completeMultipartUpload(context: RequestContext): Promise<
         ["ETag", `"${object.etag}"`],
       ],
     ],
-    { "x-cos-hash-crc64ecma": object.crc64, ...versionHeader(object) },
+    { "x-cos-hash-crc64ecma": object.crc64, ...writtenVersionHeader(object) },
   );
 }
 

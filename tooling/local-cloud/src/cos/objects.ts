@@ -3,10 +3,20 @@ import { pipeline } from "node:stream/promises";
 import type { CamNeed } from "../cam.ts";
 import { parseObjectAcl } from "./acl.ts";
 import { accessDenied, cosResource } from "./cam-needs.ts";
+import { storedContentType } from "./content-type.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_DELETE, MAX_OBJECT_BYTES } from "./limits.ts";
 import { readPostForm } from "./post-object.ts";
-import { bucketName, drain, emit, parseQuery, type RequestContext, readText, versionHeader } from "./request.ts";
+import {
+  bucketName,
+  drain,
+  emit,
+  parseQuery,
+  type RequestContext,
+  readText,
+  versionHeader,
+  writtenVersionHeader,
+} from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
 import { type DeleteOutcome, type ObjectAttributes, pickAttributes, type StoredObject } from "./store.ts";
 import { checkTags } from "./tagging.ts";
@@ -27,10 +37,14 @@ const STORED_HEADERS = ["cache-control", "content-disposition", "content-encodin
 /** PUT Object: `PUT /<key>` with the body. */
 export async function putObject(context: RequestContext): Promise<void> {
   const { req, res, key, options } = context;
-  const attributes = attributesFrom(req);
+  const attributes = attributesFrom(req, key);
   const object = await options.store.put(bucketName(context), key, req, attributes, uploadChecks(req));
   emit(context, "Put", object);
-  sendEmpty(res, 200, { ETag: `"${object.etag}"`, "x-cos-hash-crc64ecma": object.crc64, ...versionHeader(object) });
+  sendEmpty(res, 200, {
+    ETag: `"${object.etag}"`,
+    "x-cos-hash-crc64ecma": object.crc64,
+    ...writtenVersionHeader(object),
+  });
 }
 
 /** POST Object: a browser-form upload to `POST /`, signed in the form rather than in a header. */
@@ -55,7 +69,7 @@ export async function postObject(context: RequestContext): Promise<void> {
     ETag: `"${object.etag}"`,
     Location: location,
     "x-cos-hash-crc64ecma": object.crc64,
-    ...versionHeader(object),
+    ...writtenVersionHeader(object),
   };
   if (upload.successStatus === 201) {
     sendXml(
@@ -222,7 +236,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
     );
   }
   await drain(req);
-  const replaced = attributesFrom(req);
+  const replaced = attributesFrom(req, key);
   const sourceObject =
     source.versionId === undefined
       ? options.store.head(source.bucket, source.key)
@@ -249,7 +263,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
       ],
     ],
     {
-      ...versionHeader(object),
+      ...writtenVersionHeader(object),
       ...(sourceObject?.versionId !== undefined && { "x-cos-copy-source-version-id": sourceObject.versionId }),
     },
   );
@@ -306,7 +320,7 @@ export async function deleteMultipleObjects(context: RequestContext): Promise<vo
 }
 
 /** The attributes an upload's headers set: Content-Type, stored headers, `x-cos-meta-*`, storage class, tags. */
-export function attributesFrom(req: IncomingMessage): ObjectAttributes {
+export function attributesFrom(req: IncomingMessage, key: string): ObjectAttributes {
   const headers: Record<string, string> = {};
   const meta: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -322,7 +336,7 @@ export function attributesFrom(req: IncomingMessage): ObjectAttributes {
   const tags = typeof tagging === "string" && tagging !== "" ? checkTags(parseQuery(tagging)) : [];
   const acl = req.headers["x-cos-acl"];
   return {
-    contentType: String(req.headers["content-type"] ?? "application/octet-stream"),
+    contentType: storedContentType(req.headers["content-type"], key),
     headers,
     meta,
     storageClass,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import busboy from "busboy";
 import { parseObjectAcl } from "./acl.ts";
+import { storedContentType } from "./content-type.ts";
 import { CosError } from "./errors.ts";
 import type { Credentials } from "./signature.ts";
 import type { ObjectAttributes } from "./store.ts";
@@ -152,7 +153,7 @@ function checkForm(
     key,
     secretId: credentials.secretId,
     attributes: {
-      contentType: fields.get("content-type") || "application/octet-stream",
+      contentType: storedContentType(fields.get("content-type"), key),
       headers,
       meta,
       storageClass: (fields.get("x-cos-storage-class") ?? "STANDARD").toUpperCase(),

@@ -71,6 +71,15 @@ export function versionHeader(object: StoredObject | undefined): Record<string, 
   return object?.versionId !== undefined ? { "x-cos-version-id": object.versionId } : {};
 }
 
+/**
+ * The `x-cos-version-id` of an answer to a write (PUT, POST, copy, completion): the new version's id with
+ * versioning Enabled; none when Suspended (doc 436/7749: the version is `null` and no header is returned) or
+ * never versioned.
+ */
+export function writtenVersionHeader(object: StoredObject): Record<string, string> {
+  return object.versionId !== undefined && object.versionId !== "null" ? { "x-cos-version-id": object.versionId } : {};
+}
+
 /** Reports a change to the triggers. */
 export function emit(context: RequestContext, operation: CosChange["operation"], object: StoredObject): void {
   context.options.onChange({
