@@ -1,6 +1,9 @@
 import { ObjectStoreError } from "./errors.ts";
 import { WorkFailure } from "./retry.ts";
-import type { ConditionalWrite, ObjectRow, RowWrite } from "./types.ts";
+import type { ConditionalWrite, ObjectRow, Observation, RowWrite } from "./types.ts";
+
+/** The schema version this code writes and reads (every driver). */
+export const SCHEMA_VERSION = 1;
 
 /** The default table name. */
 export const DEFAULT_TABLE = "cos_objects";
@@ -135,4 +138,39 @@ export function historyDisabled(table: string): ObjectStoreError {
 /** The error of a call on a closed store. */
 export function storeClosed(table: string, what: string): ObjectStoreError {
   return new ObjectStoreError("STORE_CLOSED", table, `table ${table}: ${what}: the store is closed`);
+}
+
+/** An object's columns in table order, as statement parameters: size to user_metadata (as JSON text). */
+export function observationFields(o: Extract<Observation, { exists: true }>): unknown[] {
+  return [
+    o.size,
+    o.etag,
+    o.crc64,
+    o.contentType,
+    o.lastModified,
+    o.storageClass,
+    o.versionId,
+    JSON.stringify(o.userMetadata),
+  ];
+}
+
+/** A non-negative integer limit, or `INVALID_LIMIT`. */
+export function checkLimit(table: string, limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new ObjectStoreError("INVALID_LIMIT", table, `table ${table}: list limit ${limit}: expected an integer >= 0`);
+  }
+  return limit;
+}
+
+/** The pool size, default 2 per instance (SCF runs many instances: instances x size must fit the server). */
+export function checkPoolSize(table: string, poolSize: number | undefined): number {
+  const size = poolSize ?? 2;
+  if (!Number.isSafeInteger(size) || size < 1) {
+    throw new ObjectStoreError(
+      "INVALID_POOL_SIZE",
+      table,
+      `table ${table}: poolSize ${size}: expected an integer >= 1`,
+    );
+  }
+  return size;
 }

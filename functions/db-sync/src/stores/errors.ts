@@ -52,10 +52,19 @@ export function redact(text: string, secrets: readonly string[]): string {
  */
 export function storeError(
   error: unknown,
-  options: { table: string; what: string; secrets: readonly string[]; classify: (error: unknown) => ErrorClass },
+  options: {
+    table: string;
+    what: string;
+    secrets: readonly string[];
+    classify: (error: unknown) => ErrorClass;
+    /** The connection died while checked out: whatever the error says, a transient `DB_CONNECTION`. */
+    connectionLost?: boolean;
+  },
 ): CosfnError {
   if (error instanceof CosfnError) return error;
-  const { code, transient } = options.classify(error);
+  const { code, transient } = options.connectionLost
+    ? { code: "DB_CONNECTION", transient: true }
+    : options.classify(error);
   const detail = redact(errorMessage(error), options.secrets);
   const driverCode = (error as { code?: unknown } | null)?.code;
   const suffix = typeof driverCode === "string" || typeof driverCode === "number" ? ` (${driverCode})` : "";

@@ -1,5 +1,15 @@
 import { createHash } from "node:crypto";
-import { checkBatch, checkKey, checkTableName, historyDisabled, holdKey, inKeyOrder } from "./checks.ts";
+import {
+  checkBatch,
+  checkKey,
+  checkLimit,
+  checkTableName,
+  historyDisabled,
+  holdKey,
+  inKeyOrder,
+  observationFields,
+  SCHEMA_VERSION,
+} from "./checks.ts";
 import { ObjectStoreError } from "./errors.ts";
 import type { ChangeReason, ConditionalWrite, HistoryEntry, ObjectIndexStore, ObjectRow, RowWrite } from "./types.ts";
 
@@ -12,9 +22,6 @@ import type { ChangeReason, ConditionalWrite, HistoryEntry, ObjectIndexStore, Ob
 export interface PgQueryable {
   query(text: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[]; count: number }>;
 }
-
-/** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 1;
 
 /** `"name"`: the name was checked by `checkTableName`, so quoting is only for case. */
 function q(name: string): string {
@@ -148,14 +155,6 @@ export function pgListQuery(
   };
 }
 
-/** A non-negative integer limit, or `INVALID_LIMIT`. */
-export function checkLimit(table: string, limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new ObjectStoreError("INVALID_LIMIT", table, `table ${table}: list limit ${limit}: expected an integer >= 0`);
-  }
-  return limit;
-}
-
 /** The statement and parameters of a conditional write (`expectedVersion` null: only if there is no row). */
 export function pgWrite(
   statements: PgStatements,
@@ -165,20 +164,7 @@ export function pgWrite(
   const historyId = statements.history ? [write.historyId ?? null] : [];
   if (write.kind === "upsert") {
     const o = write.observation;
-    const fields = [
-      o.bucket,
-      o.key,
-      o.size,
-      o.etag,
-      o.crc64,
-      o.contentType,
-      o.lastModified,
-      o.storageClass,
-      o.versionId,
-      JSON.stringify(o.userMetadata),
-      write.observedAt,
-      write.reason,
-    ];
+    const fields = [o.bucket, o.key, ...observationFields(o), write.observedAt, write.reason];
     return expectedVersion === null
       ? { text: statements.insertUpsert, params: [...fields, ...historyId] }
       : { text: statements.updateUpsert, params: [...fields, expectedVersion, ...historyId] };

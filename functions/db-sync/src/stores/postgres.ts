@@ -1,11 +1,12 @@
 import type { ConnectionOptions } from "node:tls";
 import { TRANSIENT_NETWORK_CODES } from "@cosfn/errors";
 import pg from "pg";
-import { storeClosed } from "./checks.ts";
-import { type ErrorClass, ObjectStoreError, storeError, urlSecrets } from "./errors.ts";
+import { checkPoolSize, storeClosed } from "./checks.ts";
+import { type ConnectionHandling, onConnection } from "./connection.ts";
+import { type ErrorClass, storeError, urlSecrets } from "./errors.ts";
 import { KeyMutex } from "./key-mutex.ts";
 import { advisoryLockKey, createPgDialectStore, migrationLockKey, type PgQueryable } from "./postgres-sql.ts";
-import { type RetryOptions, retryTransient, WorkFailure } from "./retry.ts";
+import { type RetryOptions, retryTransient } from "./retry.ts";
 import type { ObjectIndexStore } from "./types.ts";
 
 export interface PostgresStoreOptions {
@@ -61,14 +62,7 @@ export function classifyPostgresError(error: unknown): ErrorClass {
 export function createPostgresStore(options: PostgresStoreOptions): ObjectIndexStore {
   return createPgDialectStore(options, (table) => {
     const secrets = urlSecrets(options.url);
-    const poolSize = options.poolSize ?? 2;
-    if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
-      throw new ObjectStoreError(
-        "INVALID_POOL_SIZE",
-        table,
-        `table ${table}: poolSize ${poolSize}: expected an integer >= 1`,
-      );
-    }
+    const poolSize = checkPoolSize(table, options.poolSize);
     const pool = new pg.Pool({
       connectionString: options.url,
       max: poolSize,
@@ -84,12 +78,7 @@ export function createPostgresStore(options: PostgresStoreOptions): ObjectIndexS
     let closing: Promise<void> | undefined;
 
     const fail = (error: unknown, what: string, connectionLost: boolean) =>
-      storeError(error, {
-        table,
-        what,
-        secrets,
-        classify: connectionLost ? () => ({ code: "DB_CONNECTION", transient: true }) : classifyPostgresError,
-      });
+      storeError(error, { table, what, secrets, classify: classifyPostgresError, connectionLost });
 
     const adapt = (client: pg.PoolClient | pg.Pool): PgQueryable => ({
       async query(text, params) {
@@ -98,42 +87,33 @@ export function createPostgresStore(options: PostgresStoreOptions): ObjectIndexS
       },
     });
 
+    const handling: Omit<ConnectionHandling<pg.PoolClient>, "fail"> = {
+      connect: () => pool.connect(),
+      watch(client, onLost) {
+        client.on("error", onLost);
+        return () => client.off("error", onLost);
+      },
+      rollback: async (client) => {
+        await client.query("ROLLBACK");
+      },
+      release: (client, lost) => client.release(lost ? true : undefined),
+    };
+
     /** One attempt of a transaction on one pooled connection; a connection that failed is destroyed. */
-    async function attempt<T>(what: string, lock: bigint | null, body: (db: PgQueryable) => Promise<T>): Promise<T> {
-      if (closing) throw storeClosed(table, what);
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw fail(error, what, false);
-      }
-      let lost = false;
-      const onError = () => {
-        lost = true;
-      };
-      client.on("error", onError);
-      try {
-        await client.query("BEGIN");
-        if (lock !== null) await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [lock.toString()]);
-        const result = await body(adapt(client));
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        if (!lost) {
-          try {
-            await client.query("ROLLBACK");
-          } catch {
-            lost = true;
-          }
-        }
-        if (error instanceof WorkFailure) throw error.error;
-        const mapped = fail(error, what, lost);
-        if (mapped.code === "DB_CONNECTION") lost = true;
-        throw mapped;
-      } finally {
-        client.off("error", onError);
-        client.release(lost ? true : undefined);
-      }
+    function attempt<T>(what: string, lock: bigint | null, body: (db: PgQueryable) => Promise<T>): Promise<T> {
+      if (closing) return Promise.reject(storeClosed(table, what));
+      return onConnection(
+        { ...handling, fail: (error, lost) => fail(error, what, lost) },
+        async (client, transaction) => {
+          await client.query("BEGIN");
+          transaction.open = true;
+          if (lock !== null) await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [lock.toString()]);
+          const result = await body(adapt(client));
+          await client.query("COMMIT");
+          transaction.open = false;
+          return result;
+        },
+      );
     }
 
     return {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ProviderCase } from "@cosfn/testing";
 import { expect, test } from "vitest";
+import type { RetryOptions } from "../../src/stores/retry.ts";
 import type {
   ChangeReason,
   ConditionalWrite,
@@ -102,6 +103,24 @@ export function serviceUrl(variable: string, label: string): string | undefined 
     test.skipIf(true)(`ObjectIndexStore contract: ${label} (skipped: ${variable} is not set)`, () => {});
   }
   return undefined;
+}
+
+/**
+ * `unreachable` for a network driver: a store on `url` with a password and a port where nothing listens, made
+ * by `make`, short timeouts and two attempts.
+ */
+export function unreachableStore(
+  url: string,
+  make: (options: { url: string; table: string; connectTimeoutMs: number; retry: RetryOptions }) => ObjectIndexStore,
+): () => { store: ObjectIndexStore; secret: string } {
+  return () => {
+    const secret = "s3cr3t-Pa55word";
+    const parsed = new URL(url);
+    parsed.password = secret;
+    parsed.port = "1";
+    const options = { connectTimeoutMs: 2_000, retry: { attempts: 2, baseDelayMs: 10 } };
+    return { store: make({ url: parsed.toString(), table: "cosfn_unreachable", ...options }), secret };
+  };
 }
 
 export const BUCKET = "examplebucket-1250000000";
@@ -601,6 +620,21 @@ export const connectionContract: readonly ProviderCase<StoreSubject, unknown>[] 
       expect(error?.message).toMatch(/table cosfn_/);
       expect(error?.message).not.toContain(secret);
       expect(JSON.stringify(error)).not.toContain(secret);
+    },
+  },
+  {
+    name: "the pool opens at most poolSize (2) connections under load",
+    async run({ open }) {
+      const store = open();
+      await store.migrate();
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.withKey(BUCKET, `load/${i}`, async () => ({ write: upsert(`load/${i}`), result: undefined })),
+        ),
+      );
+      expect(store.connections()).toBeGreaterThan(0);
+      expect(store.connections()).toBeLessThanOrEqual(2);
+      expect(await store.list(BUCKET, { prefix: "load/", limit: 100 })).toHaveLength(20);
     },
   },
 ];

@@ -4,13 +4,12 @@ import { expect } from "vitest";
 import { createPostgresStore } from "../../src/stores/postgres.ts";
 import { advisoryLockKey } from "../../src/stores/postgres-sql.ts";
 import {
-  BUCKET,
   connectionContract,
   type StoreSubject,
   SubjectFactory,
   serviceUrl,
   storeContract,
-  upsert,
+  unreachableStore,
 } from "./contract.ts";
 
 const url = serviceUrl("COSFN_TEST_POSTGRES_URL", "PostgreSQL");
@@ -18,14 +17,6 @@ const url = serviceUrl("COSFN_TEST_POSTGRES_URL", "PostgreSQL");
 interface Shared {
   admin: pg.Client;
   subjects: SubjectFactory;
-}
-
-/** The URL with another port and a password: nothing listens there. */
-function unreachableUrl(base: string, secret: string): string {
-  const parsed = new URL(base);
-  parsed.password = secret;
-  parsed.port = "1";
-  return parsed.toString();
 }
 
 if (url) {
@@ -57,19 +48,7 @@ if (url) {
           const { rows: killed } = await admin.query("SELECT pg_terminate_backend($1) AS done", [rows[0].pid]);
           expect(killed[0].done).toBe(true);
         },
-        unreachable() {
-          const secret = "s3cr3t-Pa55word";
-          const table = `cosfn_unreachable`;
-          return {
-            store: createPostgresStore({
-              url: unreachableUrl(url, secret),
-              table,
-              connectTimeoutMs: 2_000,
-              retry: { attempts: 2, baseDelayMs: 10 },
-            }),
-            secret,
-          };
-        },
+        unreachable: unreachableStore(url, createPostgresStore),
       });
       return { admin, subjects };
     },
@@ -79,21 +58,5 @@ if (url) {
     },
     create: ({ subjects }) => subjects.create(),
     cases: [...storeContract, ...connectionContract],
-    extra: [
-      {
-        name: "the pool opens at most poolSize connections under load",
-        async run({ open }) {
-          const store = open();
-          await store.migrate();
-          await Promise.all(
-            Array.from({ length: 20 }, (_, i) =>
-              store.withKey(BUCKET, `load/${i}`, async () => ({ write: upsert(`load/${i}`), result: undefined })),
-            ),
-          );
-          expect(store.connections()).toBeLessThanOrEqual(2);
-          expect(await store.list(BUCKET, { prefix: "load/", limit: 100 })).toHaveLength(20);
-        },
-      },
-    ],
   });
 }
