@@ -1,0 +1,61 @@
+import type { CosClient, ListedObject } from "@cosfn/cos";
+import type { Observation } from "./stores/types.ts";
+
+export type PresentObservation = Extract<Observation, { exists: true }>;
+
+/**
+ * The object's current state, read from COS with a HEAD: it exists (size, ETag, CRC-64, Last-Modified, storage
+ * class, version id, user metadata), or it is gone. COS reads are strongly consistent after writes, so a HEAD
+ * sees every change that finished before it was sent.
+ *
+ * `deleteMarker` is true only when the record says so (`cos:ObjectRemove:DeleteMarkerCreated`): `@cosfn/cos`'s
+ * `head` answers a 404 as `null`, without the `x-cos-delete-marker` header.
+ */
+export async function observe(
+  cos: CosClient,
+  bucket: string,
+  key: string,
+  hint: { deleteMarker?: boolean } = {},
+): Promise<Observation> {
+  const info = await cos.head(bucket, key);
+  if (!info) return { exists: false, bucket, key, deleteMarker: hint.deleteMarker === true };
+  return {
+    exists: true,
+    bucket,
+    key,
+    size: info.size,
+    etag: info.etag,
+    crc64: info.crc64,
+    contentType: info.contentType,
+    lastModified: info.lastModified,
+    storageClass: info.storageClass || "STANDARD",
+    versionId: info.versionId,
+    userMetadata: info.metadata,
+  };
+}
+
+/**
+ * What a listing's entry tells about an object: ETag, size, Last-Modified and storage class. The fields a listing
+ * lacks (CRC-64, content type, version id, metadata) are taken from `known` when it is the same object (same
+ * ETag and size), else left empty until an event's HEAD fills them.
+ */
+export function observationFromListing(
+  bucket: string,
+  entry: ListedObject,
+  known: Pick<PresentObservation, "etag" | "size" | "crc64" | "contentType" | "versionId" | "userMetadata"> | null,
+): PresentObservation {
+  const same = known !== null && known.etag === entry.etag && known.size === entry.size;
+  return {
+    exists: true,
+    bucket,
+    key: entry.key,
+    size: entry.size,
+    etag: entry.etag,
+    crc64: same ? known.crc64 : null,
+    contentType: same ? known.contentType : null,
+    lastModified: entry.lastModified,
+    storageClass: entry.storageClass || "STANDARD",
+    versionId: same ? known.versionId : null,
+    userMetadata: same ? known.userMetadata : {},
+  };
+}
