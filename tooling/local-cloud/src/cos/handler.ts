@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { COS_REGIONS } from "@cosfn/events";
 import { type CamNeed, camDenied } from "../cam.ts";
 import { isSignatureParameter, loggedQuery, type RequestDraft } from "../request-log.ts";
 import { effectiveAcl } from "./acl.ts";
@@ -96,6 +97,26 @@ function anonymousMayRead(
   return effectiveAcl(bucket, object) === "public-read";
 }
 
+/**
+ * A bucket is served only at its own region's endpoint (REFERENCE §1): a request to another region's endpoint,
+ * or to a region COS does not have, finds no such bucket there, so it is answered 404 NoSuchBucket, whatever
+ * its signature, and changes nothing. The choice of code is ours: COS documents none for this case, and the
+ * endpoints of other regions simply do not hold the bucket. PUT Bucket is the exception for a COS region: bucket
+ * names are global to the account, so creating an existing name in another region is 409
+ * BucketAlreadyOwnedByYou, as COS answers it; in a region COS does not have it is NoSuchBucket too.
+ */
+function checkRegion(target: CosTarget, match: RouteMatch | undefined, options: CosHandlerOptions): void {
+  if (target.bucket === undefined) return;
+  if (!COS_REGIONS.includes(target.region)) {
+    throw new CosError("NoSuchBucket", `the specified bucket does not exist: ${target.region} is not a COS region`);
+  }
+  if (match && "route" in match && match.route.api === "PutBucket") return;
+  const bucket = options.store.getBucket(target.bucket);
+  if (bucket && bucket.region !== target.region) {
+    throw new CosError("NoSuchBucket", `the specified bucket does not exist in ${target.region}`);
+  }
+}
+
 /** Serves one COS XML API request against the store, through its route. */
 export async function handleCosRequest(
   req: IncomingMessage,
@@ -116,6 +137,7 @@ export async function handleCosRequest(
   };
   if (path instanceof CosError) return fail(path);
   try {
+    checkRegion(target, match, options);
     if (queryPairs instanceof CosError) throw queryPairs;
     // A browser-form upload (POST Object) carries its signature in the form; readPostForm checks it.
     const isForm =

@@ -222,7 +222,8 @@ export async function copyObject(context: RequestContext): Promise<void> {
   if (directive !== "Copy" && directive !== "Replaced") {
     throw new CosError("InvalidArgument", `x-cos-metadata-directive must be Copy or Replaced, got ${directive}`);
   }
-  if (!options.store.getBucket(source.bucket))
+  // The source, too, exists only at its own region's endpoint.
+  if (options.store.getBucket(source.bucket)?.region !== source.region)
     throw new CosError("NoSuchBucket", "the copy source bucket does not exist");
   if (
     directive === "Copy" &&
