@@ -1,6 +1,6 @@
 import { testProvider } from "@cosfn/testing";
 import mysql from "mysql2/promise";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { createMysqlStore, mysqlLockName } from "../../src/stores/mysql.ts";
 import {
   BUCKET,
@@ -12,6 +12,9 @@ import {
   unreachableStore,
   upsert,
 } from "./contract.ts";
+
+// A real server shares the machine with the rest of the suite: give each case room under load.
+vi.setConfig({ hookTimeout: 60_000, testTimeout: 30_000 });
 
 const url = serviceUrl("COSFN_TEST_MYSQL_URL", "MySQL");
 

@@ -1,6 +1,6 @@
 import { testProvider } from "@cosfn/testing";
 import pg from "pg";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { createPostgresStore } from "../../src/stores/postgres.ts";
 import { advisoryLockKey } from "../../src/stores/postgres-sql.ts";
 import {
@@ -11,6 +11,9 @@ import {
   storeContract,
   unreachableStore,
 } from "./contract.ts";
+
+// A real server shares the machine with the rest of the suite: give each case room under load.
+vi.setConfig({ hookTimeout: 60_000, testTimeout: 30_000 });
 
 const url = serviceUrl("COSFN_TEST_POSTGRES_URL", "PostgreSQL");
 
