@@ -1,9 +1,24 @@
+import { createHash } from "node:crypto";
 import type { CosRecord } from "@cosfn/events";
 import type { RecordContext, RecordResult } from "@cosfn/runtime";
 import type { Config } from "./config.ts";
 import { observe } from "./observe.ts";
 import type { Resources } from "./resources.ts";
 import { decideWrite } from "./row-write.ts";
+import type { RowWrite } from "./stores/types.ts";
+
+/**
+ * The history entry's id (DB_HISTORY): the record's id and the state written. A record delivered twice that writes
+ * the same state adds one entry; a duplicate that finds a newer state (the object changed between deliveries)
+ * adds that state, which the later record of the change will find already written.
+ */
+export function historyId(recordId: string, write: RowWrite): string {
+  const state =
+    write.kind === "delete"
+      ? ["deleted"]
+      : [write.observation.etag, write.observation.size, write.observation.versionId ?? ""];
+  return `${recordId}:${createHash("sha256").update(JSON.stringify(state)).digest("hex").slice(0, 16)}`;
+}
 
 /**
  * One changed key: under the key's lock (one holder per bucket and key across every instance), reads the object's
@@ -18,8 +33,10 @@ export async function syncObject(record: CosRecord, context: RecordContext<Confi
   const outcome = await resources.store.withKey(record.bucket, record.key, async (current) => {
     const seen = await observe(cos, record.bucket, record.key, { deleteMarker: deleteMarkerEvent });
     const write = decideWrite(current, seen, new Date(), record.eventName);
-    // The history (DB_HISTORY) keeps one entry per record: a duplicate delivery adds none.
-    return { ...(write && { write: { ...write, historyId: id } }), result: write ? write.reason : "unchanged" };
+    return {
+      ...(write && { write: { ...write, historyId: historyId(id, write) } }),
+      result: write?.reason ?? "unchanged",
+    };
   });
   return { detail: { result: outcome } };
 }

@@ -1,0 +1,56 @@
+import { seedObject, useTestCloud } from "@cosfn/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ObjectIndexStore } from "../src/stores/types.ts";
+import {
+  available,
+  BUCKET,
+  changeEvent,
+  DATABASES,
+  dropTable,
+  freshHandler,
+  invoke,
+  type MainHandler,
+  openStore,
+  settings,
+  uniqueTable,
+} from "./support.ts";
+
+const test = useTestCloud();
+
+describe.each(DATABASES.filter(available))("DB_HISTORY on $name", (database) => {
+  const table = uniqueTable(`hist_${database.name}`);
+  const env = settings(database, table, { DB_HISTORY: "true" });
+  let main: MainHandler;
+  let store: ObjectIndexStore;
+  beforeAll(async () => {
+    main = await freshHandler(env);
+    store = await openStore(env);
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    await dropTable(database, table);
+  });
+
+  it("keeps one entry per change, whatever was delivered twice", async () => {
+    const key = "hist/a.txt";
+    await seedObject(test.cloud, BUCKET, key, "one");
+    const created = changeEvent([key]);
+    await invoke(main, created);
+    await invoke(main, created);
+    await seedObject(test.cloud, BUCKET, key, "two, longer");
+    const overwritten = changeEvent([key]);
+    await invoke(main, overwritten);
+    await invoke(main, created);
+    await test.cloud.store.delete(BUCKET, key);
+    const deleted = changeEvent([key], "cos:ObjectRemove:Delete");
+    await invoke(main, deleted);
+    await invoke(main, deleted);
+    const history = await store.history(BUCKET, key);
+    expect(history.map((entry) => [entry.reason, entry.size, entry.isCurrent])).toEqual([
+      ["created", 3, true],
+      ["overwritten", 11, true],
+      ["deleted", 11, false],
+    ]);
+    expect(new Set(history.map((entry) => entry.historyId)).size).toBe(3);
+  });
+});
