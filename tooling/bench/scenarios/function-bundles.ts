@@ -11,7 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildFunction, coldStartMs, listFunctions, scfNode } from "@cosfn/build";
-import { scratchProject } from "@cosfn/testing";
+// The subpath, not the index: the index brings vitest, which refuses to load outside a test run.
+import { scratchProject } from "@cosfn/testing/scratch";
 import { build } from "esbuild";
 import { unzipSync, zipSync } from "fflate";
 import { type Metric, report } from "../src/metrics.ts";
