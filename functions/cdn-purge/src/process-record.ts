@@ -9,8 +9,8 @@ import { type PurgeTargets, targetsFor } from "./urls.ts";
 /**
  * One changed object: its URLs on every domain (see urls.ts), then, in `queued` mode, written to the queue for the
  * timer's flush; in `direct` mode purged now together with the other records of the invocation. Targets a quota
- * refused are queued for the flush when there is a queue (never lost); other failures fail the record, retryable
- * or not as the API said.
+ * refused or a retry may still purge are queued for the flush when there is a queue (never lost); other failures
+ * fail the record, retryable or not as the API said.
  */
 export async function purgeObject(record: CosRecord, context: RecordContext<Config, Resources>): Promise<RecordResult> {
   const { config, resources, cos, signal, id } = context;
@@ -21,8 +21,13 @@ export async function purgeObject(record: CosRecord, context: RecordContext<Conf
     return { detail: { queued } };
   }
   const result = await resources.batcher.submit(targets, signal);
-  const refused = result.failed.filter((failure) => failure.quota);
-  const failed = result.failed.filter((failure) => !failure.quota || !config.queueBucket);
+  // With a queue, what a quota refused or a retry may still purge (throttling past every try, an internal error,
+  // the deadline) waits for the flush instead of failing the record: SCF's two retries could run out, the queue
+  // cannot. Without one, those fail the record (retryable ones make SCF retry it).
+  const later = (failure: { quota: boolean; retryable: boolean }) =>
+    config.queueBucket !== undefined && (failure.quota || failure.retryable);
+  const refused = result.failed.filter(later);
+  const failed = result.failed.filter((failure) => !later(failure));
   let queued = 0;
   if (refused.length > 0 && config.queueBucket) {
     const later: PurgeTargets = {

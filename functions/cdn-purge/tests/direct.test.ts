@@ -88,6 +88,18 @@ describe("direct mode", () => {
     });
   });
 
+  it("queues what throttling kept from every try, instead of leaving it to SCF's two retries", async () => {
+    test.cloud.cloudApi.reset();
+    test.cloud.cloudApi.fail({ action: "PurgeUrlsCache", code: "RequestLimitExceeded", times: 99 });
+    const summary = await invoke(main, changeEvent(["busy/a.png"]));
+    expect(summary).toMatchObject({ processed: 1, failed: 0 });
+    expect(summary.records[0]?.detail).toEqual({ purged: 0, queuedForFlush: 2 });
+    const throttled = test.cloud.cloudApi.calls.filter((call) => call.error === "RequestLimitExceeded");
+    expect(throttled.length).toBeGreaterThan(1);
+    const queued = test.cloud.store.list(EXAMPLE_BUCKET, { prefix: ".cosfn/cdn-purge/queue/u/" }).objects;
+    expect(queued.map((o) => o.key).filter((key) => key.includes("/busy/a.png/"))).toHaveLength(2);
+  }, 60_000);
+
   it("fails the record, permanently, naming the domain, when the CDN does not know it", async () => {
     test.cloud.cloudApi.reset();
     const other = await freshHandler({ CDN_DOMAINS: "https://unknown.example.net", QUEUE_BUCKET: "" });
