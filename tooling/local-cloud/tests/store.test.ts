@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { ObjectStore, startLocalCloud, storedBytes } from "../src/index.ts";
+import { ObjectStore, startLocalCloud, storedBytes, storedText } from "../src/index.ts";
 import { at, BUCKET, sdkFor } from "./sdk.ts";
 
 const attributes = {
@@ -166,6 +166,106 @@ describe("atomic writes", () => {
       expect(await readdir(join(store.root, "tmp"))).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+});
+
+const journalOf = (dir: string) =>
+  join(dir, "buckets", createHash("sha256").update(BUCKET).digest("hex"), "journal.jsonl");
+
+describe("multipart uploads in a data directory", () => {
+  it("survive a restart: listed with their parts, continued and completed after it", async () => {
+    const dir = await dataDir();
+    const first = await startLocalCloud({ dataDir: dir, buckets: [BUCKET] });
+    first.store.minPartBytes = 1;
+    const cos = sdkFor(first);
+    const { UploadId } = await cos.multipartInit({ ...at, Key: "big/file.bin", ContentType: "application/x-big" });
+    const one = await cos.multipartUpload({ ...at, Key: "big/file.bin", UploadId, PartNumber: 1, Body: "first-" });
+    await cos.multipartUpload({ ...at, Key: "big/file.bin", UploadId, PartNumber: 2, Body: "old" });
+    // A part uploaded again replaces the earlier one, across the restart too.
+    const two = await cos.multipartUpload({ ...at, Key: "big/file.bin", UploadId, PartNumber: 2, Body: "second-" });
+    await first.close();
+
+    const second = await startLocalCloud({ dataDir: dir });
+    second.store.minPartBytes = 1;
+    const again = sdkFor(second);
+    const uploads = await again.multipartList({ ...at, Prefix: "big/" } as Parameters<typeof again.multipartList>[0]);
+    expect(uploads.Upload.map((u) => [u.Key, u.UploadId])).toEqual([["big/file.bin", UploadId]]);
+    const parts = await again.multipartListPart({ ...at, Key: "big/file.bin", UploadId });
+    expect(parts.Part.map((p) => [p.PartNumber, p.ETag, p.Size])).toEqual([
+      ["1", one.ETag, "6"],
+      ["2", two.ETag, "7"],
+    ]);
+    const three = await again.multipartUpload({ ...at, Key: "big/file.bin", UploadId, PartNumber: 3, Body: "third" });
+    await again.multipartComplete({
+      ...at,
+      Key: "big/file.bin",
+      UploadId,
+      Parts: [
+        { PartNumber: 1, ETag: one.ETag },
+        { PartNumber: 2, ETag: two.ETag },
+        { PartNumber: 3, ETag: three.ETag },
+      ],
+    });
+    expect(await storedText(second, BUCKET, "big/file.bin")).toBe("first-second-third");
+    expect(second.store.head(BUCKET, "big/file.bin")?.contentType).toBe("application/x-big");
+    await second.close();
+
+    // Completed: the object stays, the upload does not come back, and no part file is left over.
+    const third = await startLocalCloud({ dataDir: dir });
+    try {
+      expect(await storedText(third, BUCKET, "big/file.bin")).toBe("first-second-third");
+      expect(third.store.listUploads(BUCKET)).toEqual([]);
+      expect((await readdir(join(dir, "data"))).filter((file) => file.startsWith("part-"))).toEqual([]);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it("an aborted upload stays aborted after a restart, and its parts' files are gone", async () => {
+    const dir = await dataDir();
+    const first = await startLocalCloud({ dataDir: dir, buckets: [BUCKET] });
+    const cos = sdkFor(first);
+    const { UploadId } = await cos.multipartInit({ ...at, Key: "gone" });
+    await cos.multipartUpload({ ...at, Key: "gone", UploadId, PartNumber: 1, Body: "x" });
+    await cos.multipartAbort({ ...at, Key: "gone", UploadId });
+    await first.close();
+    const second = await startLocalCloud({ dataDir: dir });
+    try {
+      expect(second.store.listUploads(BUCKET)).toEqual([]);
+      expect(await readdir(join(dir, "data"))).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe("the journal, compacted while running", () => {
+  it("is rewritten to the live state once enough lines were appended, and replays to the same state", async () => {
+    const dir = await dataDir();
+    const first = await startLocalCloud({ dataDir: dir, buckets: [BUCKET] });
+    first.store.compactAfterLines = 5;
+    const cos = sdkFor(first);
+    for (let i = 0; i < 30; i++) await cos.putObject({ ...at, Key: "same", Body: `v${i}` });
+    // Many writers at once, to other keys, while compactions run.
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => cos.putObject({ ...at, Key: `many/${i}`, Body: `body ${i}` })),
+    );
+    const { UploadId } = await cos.multipartInit({ ...at, Key: "open" });
+    await cos.multipartUpload({ ...at, Key: "open", UploadId, PartNumber: 1, Body: "p" });
+    expect(first.store.compactions.get(BUCKET) ?? 0).toBeGreaterThan(3);
+    await first.close();
+    // 41 objects and one upload with its part: far fewer lines than the 73 writes.
+    const lines = (await readFile(journalOf(dir), "utf8")).split("\n").filter(Boolean);
+    expect(lines.length).toBeLessThan(73);
+
+    const second = await startLocalCloud({ dataDir: dir });
+    try {
+      expect(await storedText(second, BUCKET, "same")).toBe("v29");
+      for (let i = 0; i < 40; i++) expect(await storedText(second, BUCKET, `many/${i}`)).toBe(`body ${i}`);
+      expect(second.store.listUploads(BUCKET).map((u) => [u.uploadId, u.parts.size])).toEqual([[UploadId, 1]]);
+    } finally {
+      await second.close();
     }
   });
 });

@@ -9,7 +9,7 @@ import { parseXmlBody, type XmlNode } from "./xml.ts";
 export async function initiateMultipartUpload(context: RequestContext): Promise<void> {
   const { req, res, key, options } = context;
   await drain(req);
-  const upload = options.store.initiateUpload(bucketName(context), key, attributesFrom(req, key));
+  const upload = await options.store.initiateUpload(bucketName(context), key, attributesFrom(req, key));
   sendXml(res, 200, [
     "InitiateMultipartUploadResult",
     [

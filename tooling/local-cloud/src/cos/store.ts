@@ -11,11 +11,12 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   unlink,
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Crc64, crc64, crc64Combine } from "@cosfn/checksums";
@@ -153,9 +154,10 @@ interface BucketState extends Bucket {
  * size; an object points at its files only once they are complete, so a reader never sees half an object. A
  * multipart object keeps its parts as its segments, so completing an upload moves files instead of copying
  * bytes. Objects' metadata is appended to a journal per bucket (`journal.jsonl`: one line per write or
- * delete, one append per commit) and read back, compacted, at start; data files no object points at are
- * removed then. Multipart uploads in progress live in memory: a restart forgets them, as if they had been
- * aborted.
+ * delete, one append per commit) and read back, compacted, at start and again while running once enough lines
+ * were appended; data files nothing points at are removed at start. Every version of an object (versioning)
+ * and every multipart upload in progress (its initiation, parts, completion or abort) is journaled, so both
+ * survive a restart.
  */
 export class ObjectStore {
   readonly root: string;
@@ -163,6 +165,7 @@ export class ObjectStore {
   readonly #buckets = new Map<string, BucketState>();
   readonly #uploads = new Map<string, Upload>();
   readonly #readers = new Map<string, number>();
+  #closed = false;
   readonly #retired = new Map<string, Segment[]>();
   /** The commit in progress per object, so that commits to one key run in order and others run alongside. */
   readonly #commits = new Map<string, Promise<unknown>>();
@@ -170,6 +173,20 @@ export class ObjectStore {
   readonly #journals = new Map<string, FileHandle>();
   /** Smallest part size COS accepts for every part but the last; tests may lower it. */
   minPartBytes = MIN_PART_BYTES;
+  /**
+   * A bucket's journal is compacted while running once this many lines were appended since its last compaction
+   * (or as many as it has live entries, if more). Tests may lower it.
+   */
+  compactAfterLines = 10_000;
+  /** Journal appends in flight per bucket; a compaction waits for none. */
+  readonly #pendingWrites = new Map<string, number>();
+  /** Lines appended per bucket since its journal was last compacted. */
+  readonly #appended = new Map<string, number>();
+  /** A compaction in progress per bucket; appends wait for it. */
+  readonly #compacting = new Map<string, Promise<void>>();
+  readonly #compactionScheduled = new Set<string>();
+  /** How many times each bucket's journal was compacted while running (for tests and logs). */
+  readonly compactions = new Map<string, number>();
 
   private constructor(root: string, temporary: boolean) {
     this.root = root;
@@ -186,6 +203,8 @@ export class ObjectStore {
 
   /** Removes the temporary directory of a store opened without a data directory. */
   async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#compacting.values()]);
     await Promise.all([...this.#journals.values()].map((journal) => journal.close()));
     this.#journals.clear();
     if (this.#temporary) await rm(this.root, { recursive: true, force: true });
@@ -543,7 +562,8 @@ export class ObjectStore {
 
   // ---- multipart ----
 
-  initiateUpload(bucketName: string, key: string, attributes: ObjectAttributes): Upload {
+  /** Starts a multipart upload; it is journaled, so that it survives a restart with a data directory. */
+  async initiateUpload(bucketName: string, key: string, attributes: ObjectAttributes): Promise<Upload> {
     this.#bucket(bucketName);
     const uploadId = `${Date.now()}${randomBytes(12).toString("hex")}`;
     const upload: Upload = {
@@ -554,6 +574,7 @@ export class ObjectStore {
       attributes,
       parts: new Map(),
     };
+    await this.#journal(bucketName, { upload: journaledUpload(upload) });
     this.#uploads.set(uploadId, upload);
     return upload;
   }
@@ -581,7 +602,8 @@ export class ObjectStore {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) {
       throw new CosError("InvalidArgument", `partNumber must be an integer from 1 to ${MAX_PARTS}`);
     }
-    const written = await this.#writeTemp(body, MAX_OBJECT_BYTES);
+    // Under data/, so that the part survives a restart while its upload is journaled.
+    const written = await this.#writeTemp(body, MAX_OBJECT_BYTES, join(this.#dataDir(), `part-${randomUUID()}`));
     if (
       (options.expectedBytes !== undefined && written.size !== options.expectedBytes) ||
       (options.contentMd5 !== undefined && options.contentMd5 !== Buffer.from(written.md5, "hex").toString("base64"))
@@ -604,6 +626,17 @@ export class ObjectStore {
       lastModified: new Date().toISOString(),
       file: written.file,
     };
+    try {
+      await this.#journal(upload.bucket, { part: { uploadId: upload.uploadId, ...part, file: basename(part.file) } });
+    } catch (error) {
+      await unlink(written.file).catch(() => {});
+      throw error;
+    }
+    // An abort or a completion may have ended the upload while the part was journaled.
+    if (!this.#uploads.has(upload.uploadId)) {
+      await unlink(written.file).catch(() => {});
+      throw new CosError("NoSuchUpload", "the specified multipart upload does not exist");
+    }
     upload.parts.set(partNumber, part);
     if (previous) await unlink(previous.file).catch(() => {});
     return part;
@@ -651,10 +684,14 @@ export class ObjectStore {
       upload.key,
       parts.map((part) => ({ temp: part.file, size: part.size })),
       { ...upload.attributes, size, etag: `${md5s.digest("hex")}-${parts.length}`, crc64: crc },
+      segmentPrefix(upload.key),
+      upload.uploadId,
     );
   }
 
   async abortUpload(upload: Upload): Promise<void> {
+    if (!this.#uploads.has(upload.uploadId)) return;
+    await this.#journal(upload.bucket, { uploadDone: upload.uploadId });
     this.#uploads.delete(upload.uploadId);
     await Promise.all([...upload.parts.values()].map((part) => unlink(part.file).catch(() => {})));
   }
@@ -719,6 +756,7 @@ export class ObjectStore {
     temps: { temp: string; size: number }[],
     fields: ObjectAttributes & { size: number; etag: string; crc64: string },
     prefix = segmentPrefix(key),
+    completes?: string,
   ): Promise<StoredObject> {
     const segments: Segment[] = temps.map((t, i) => ({ file: i === 0 ? prefix : `${prefix}.${i + 1}`, size: t.size }));
     await Promise.all(
@@ -743,7 +781,8 @@ export class ObjectStore {
         lastModified: new Date().toISOString(),
         ...(versionId && { versionId }),
       };
-      await this.#writeMeta(bucketName, object);
+      // A completed upload ends in the same journal line as its object begins.
+      await this.#journal(bucketName, completes ? { put: object, completes } : { put: object });
       for (const replaced of addVersion(bucket, object)) this.#retire(replaced);
       return object;
     });
@@ -759,9 +798,72 @@ export class ObjectStore {
 
   /** Appends one record to the bucket's journal: a single write, so a crash loses at most a torn last line. */
   async #journal(bucketName: string, record: JournalRecord): Promise<void> {
+    await this.#compacting.get(bucketName);
     const journal = this.#journals.get(bucketName);
     if (!journal) throw new CosError("NoSuchBucket", "the specified bucket does not exist");
-    await journal.write(`${JSON.stringify(record)}\n`);
+    this.#pendingWrites.set(bucketName, (this.#pendingWrites.get(bucketName) ?? 0) + 1);
+    try {
+      await journal.write(`${JSON.stringify(record)}\n`);
+    } finally {
+      this.#pendingWrites.set(bucketName, (this.#pendingWrites.get(bucketName) ?? 1) - 1);
+    }
+    const appended = (this.#appended.get(bucketName) ?? 0) + 1;
+    this.#appended.set(bucketName, appended);
+    const bucket = this.#buckets.get(bucketName);
+    const live = bucket ? bucket.history.size + this.listUploads(bucketName).length : 0;
+    if (appended >= Math.max(this.compactAfterLines, live)) this.#scheduleCompaction(bucketName);
+  }
+
+  /**
+   * Compacts a bucket's journal while running, once no append is in flight: the state in memory (every version,
+   * every upload in progress and its parts) is written to a new file that replaces the journal; appends wait
+   * meanwhile. A macrotask later than the last append's, so that every journaled change is in memory.
+   */
+  #scheduleCompaction(bucketName: string): void {
+    if (this.#compactionScheduled.has(bucketName) || this.#compacting.has(bucketName) || this.#closed) return;
+    this.#compactionScheduled.add(bucketName);
+    const attempt = () => {
+      if (this.#closed || !this.#buckets.has(bucketName)) {
+        this.#compactionScheduled.delete(bucketName);
+        return;
+      }
+      if ((this.#pendingWrites.get(bucketName) ?? 0) > 0) {
+        setImmediate(attempt);
+        return;
+      }
+      this.#compactionScheduled.delete(bucketName);
+      const work = this.#compactNow(bucketName).finally(() => this.#compacting.delete(bucketName));
+      this.#compacting.set(bucketName, work);
+    };
+    setImmediate(attempt);
+  }
+
+  async #compactNow(bucketName: string): Promise<void> {
+    const state = this.#buckets.get(bucketName);
+    const old = this.#journals.get(bucketName);
+    if (!state || !old) return;
+    const text = this.#snapshot(state);
+    const compacted = this.#tempName();
+    await writeFile(compacted, text);
+    await rename(compacted, this.#journalFile(bucketName));
+    await old.close();
+    this.#journals.set(bucketName, await open(this.#journalFile(bucketName), "a"));
+    this.#appended.set(bucketName, 0);
+    this.compactions.set(bucketName, (this.compactions.get(bucketName) ?? 0) + 1);
+  }
+
+  /** A bucket's state as journal lines: each key's versions oldest first, then each upload and its parts. */
+  #snapshot(state: BucketState): string {
+    const lines = [...state.history.values()].flatMap((history) =>
+      [...history].reverse().map((put) => `${JSON.stringify({ put })}\n`),
+    );
+    for (const upload of this.listUploads(state.name)) {
+      lines.push(`${JSON.stringify({ upload: journaledUpload(upload) })}\n`);
+      for (const part of upload.parts.values()) {
+        lines.push(`${JSON.stringify({ part: { uploadId: upload.uploadId, ...part, file: basename(part.file) } })}\n`);
+      }
+    }
+    return lines.join("");
   }
 
   /**
@@ -850,7 +952,15 @@ export class ObjectStore {
         } catch {
           continue; // an empty line, or the torn last line of a crash
         }
-        if ("put" in record) addVersion(state, record.put);
+        if ("put" in record) {
+          addVersion(state, record.put);
+          if (record.completes) this.#uploads.delete(record.completes);
+        } else if ("upload" in record) {
+          this.#uploads.set(record.upload.uploadId, { ...record.upload, parts: new Map() });
+        } else if ("part" in record) {
+          const { uploadId, file, ...part } = record.part;
+          this.#uploads.get(uploadId)?.parts.set(part.partNumber, { ...part, file: join(this.#dataDir(), file) });
+        } else if ("uploadDone" in record) this.#uploads.delete(record.uploadDone);
         else if ("update" in record) replaceVersion(state, record.update);
         else if ("deleteVersion" in record)
           removeVersion(state, record.deleteVersion.key, record.deleteVersion.versionId);
@@ -859,12 +969,24 @@ export class ObjectStore {
       for (const history of state.history.values())
         for (const object of history) for (const segment of object.segments) referenced.add(segment.file);
       this.#buckets.set(bucket.name, state);
-      // Compacted: one line per version that exists, each key's oldest first (so a replay rebuilds the order).
+      // An upload whose part files a crash lost is gone, as if aborted.
+      for (const upload of this.listUploads(bucket.name)) {
+        const files = [...upload.parts.values()].map((part) => part.file);
+        const present = await Promise.all(
+          files.map((file) =>
+            stat(file).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        );
+        if (present.every(Boolean)) for (const file of files) referenced.add(basename(file));
+        else this.#uploads.delete(upload.uploadId);
+      }
+      // Compacted: one line per version that exists, each key's oldest first (so a replay rebuilds the order),
+      // then the uploads in progress.
       const compacted = this.#tempName();
-      const lines = [...state.history.values()].flatMap((history) =>
-        [...history].reverse().map((put) => `${JSON.stringify({ put })}\n`),
-      );
-      await writeFile(compacted, lines.join(""));
+      await writeFile(compacted, this.#snapshot(state));
       await rename(compacted, this.#journalFile(bucket.name));
       this.#journals.set(bucket.name, await open(this.#journalFile(bucket.name), "a"));
     }
@@ -877,10 +999,18 @@ export class ObjectStore {
 
 /** A line of a bucket's journal: a new version, a version changed in place, a version removed, the null version removed. */
 type JournalRecord =
-  | { put: StoredObject }
+  | { put: StoredObject; completes?: string }
+  | { upload: Omit<Upload, "parts"> }
+  | { part: Part & { uploadId: string } }
+  | { uploadDone: string }
   | { update: StoredObject }
   | { deleteVersion: { key: string; versionId: string } }
   | { delete: string };
+
+/** An upload as its journal line holds it (its parts have lines of their own). */
+function journaledUpload({ parts: _parts, ...upload }: Upload): Omit<Upload, "parts"> {
+  return upload;
+}
 
 /** What a DELETE Object did: the version it removed (or made noncurrent) and the delete marker it created. */
 export interface DeleteOutcome {
