@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
-import { camCoverage, EXAMPLE_BUCKET, loadEvent, useTestCloud } from "@cosfn/testing";
+import { camCoverage, EXAMPLE_BUCKET, invokeHandler, loadEvent, objectEvent, useTestCloud } from "@cosfn/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { changeEvent, freshHandler, invoke } from "./support.ts";
+import { loadCdnPurge } from "./support.ts";
 
 const ZONE = "zone-2o0i4sw5ctbq";
 const policy = fileURLToPath(new URL("../cam-policy.json", import.meta.url));
@@ -22,21 +22,21 @@ describe("cam-policy.json", () => {
       ["edgeone", "https://www.example.com"],
     ] as const) {
       const edgeone = provider === "edgeone" ? { PROVIDER: "edgeone", EDGEONE_ZONE_ID: ZONE } : {};
-      const direct = await freshHandler({ ...queueSettings, ...edgeone, CDN_DOMAINS: domain, PURGE_MODE: "direct" });
-      await invoke(direct, changeEvent(["site/index.html", "site/a.png"]));
-      await invoke(direct, changeEvent(["old/"], "cos:ObjectRemove:Delete"));
-      const queued = await freshHandler({ ...queueSettings, ...edgeone, CDN_DOMAINS: domain, PURGE_MODE: "queued" });
-      await invoke(queued, changeEvent(["bulk/1.png", "bulk/2.png", longName]));
-      const flushed = await invoke(queued, loadEvent("timer"));
+      const direct = await loadCdnPurge({ ...queueSettings, ...edgeone, CDN_DOMAINS: domain, PURGE_MODE: "direct" });
+      await invokeHandler(direct, objectEvent(["site/index.html", "site/a.png"]));
+      await invokeHandler(direct, objectEvent(["old/"], "cos:ObjectRemove:Delete"));
+      const queued = await loadCdnPurge({ ...queueSettings, ...edgeone, CDN_DOMAINS: domain, PURGE_MODE: "queued" });
+      await invokeHandler(queued, objectEvent(["bulk/1.png", "bulk/2.png", longName]));
+      const flushed = await invokeHandler(queued, loadEvent("timer"));
       expect(flushed.records[0]).toMatchObject({ outcome: "done", detail: { entries: 4, failed: 0 } }); // 3 URLs, 1 prefetch
     }
     test.cloud.cloudApi.fail({ action: "PurgeUrlsCache", code: "LimitExceeded.CdnPurgeUrlExceedDayLimit", times: 1 });
-    const direct = await freshHandler({
+    const direct = await loadCdnPurge({
       ...queueSettings,
       CDN_DOMAINS: "https://static.example.com",
       PURGE_MODE: "direct",
     });
-    const refused = await invoke(direct, changeEvent(["late/a.png"]));
+    const refused = await invokeHandler(direct, objectEvent(["late/a.png"]));
     expect(refused.records[0], JSON.stringify(refused)).toMatchObject({ detail: { queuedForFlush: 1 } });
   }, 60_000);
 

@@ -1,13 +1,13 @@
-import { EXAMPLE_BUCKET, useTestCloud } from "@cosfn/testing";
+import { EXAMPLE_BUCKET, invokeHandler, objectEvent, useTestCloud } from "@cosfn/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { changeEvent, freshHandler, invoke, type MainHandler } from "./support.ts";
+import { loadCdnPurge, type MainHandler } from "./support.ts";
 
 const test = useTestCloud({
   cdnDomains: ["static.example.com", "cdn.example.org", { domain: "moved.example.com", migrated: true }],
 });
 let main: MainHandler;
 beforeAll(async () => {
-  main = await freshHandler({
+  main = await loadCdnPurge({
     CDN_DOMAINS: "https://static.example.com,http://cdn.example.org",
     QUEUE_BUCKET: EXAMPLE_BUCKET,
     PREFETCH_SUFFIXES: ".html",
@@ -19,7 +19,7 @@ const calls = (action: string) => test.cloud.cloudApi.calls.filter((call) => cal
 describe("direct mode", () => {
   it("purges the URLs of every record of an event on every domain, in one call", async () => {
     test.cloud.cloudApi.reset();
-    const summary = await invoke(main, changeEvent(["img/a b.png", "img/测试.png", "img/a b.png"]));
+    const summary = await invokeHandler(main, objectEvent(["img/a b.png", "img/测试.png", "img/a b.png"]));
     expect(summary).toMatchObject({ processed: 3, failed: 0 });
     const purges = calls("PurgeUrlsCache");
     expect(purges).toHaveLength(1);
@@ -35,7 +35,7 @@ describe("direct mode", () => {
 
   it("purges an index document's folder, and prefetches the suffixes asked for once purged", async () => {
     test.cloud.cloudApi.reset();
-    await invoke(main, changeEvent(["docs/index.html"]));
+    await invokeHandler(main, objectEvent(["docs/index.html"]));
     expect(calls("PurgeUrlsCache")[0]?.params.Urls).toEqual([
       "https://static.example.com/docs/index.html",
       "https://static.example.com/docs/",
@@ -52,7 +52,7 @@ describe("direct mode", () => {
 
   it("purges a deleted folder as a path purge and a deleted object as a URL purge", async () => {
     test.cloud.cloudApi.reset();
-    await invoke(main, changeEvent(["old/", "img/x.png"], "cos:ObjectRemove:Delete"));
+    await invokeHandler(main, objectEvent(["old/", "img/x.png"], "cos:ObjectRemove:Delete"));
     expect(calls("PurgePathCache")[0]?.params).toMatchObject({
       Paths: ["https://static.example.com/old/", "http://cdn.example.org/old/"],
       FlushType: "flush",
@@ -65,7 +65,7 @@ describe("direct mode", () => {
 
   it("skips its own queue, and objects it cannot serve", async () => {
     test.cloud.cloudApi.reset();
-    const summary = await invoke(main, changeEvent([".cosfn/cdn-purge/queue/u/https/x/y", "img/new/"]));
+    const summary = await invokeHandler(main, objectEvent([".cosfn/cdn-purge/queue/u/https/x/y", "img/new/"]));
     expect(summary).toMatchObject({ processed: 0, skipped: 2 });
     expect(test.cloud.cloudApi.calls).toEqual([]);
   });
@@ -73,7 +73,7 @@ describe("direct mode", () => {
   it("queues the URLs a daily quota refuses, for the flush: none is lost", async () => {
     test.cloud.cloudApi.reset();
     test.cloud.cloudApi.fail({ action: "PurgeUrlsCache", code: "LimitExceeded.CdnPurgeUrlExceedDayLimit", times: 99 });
-    const summary = await invoke(main, changeEvent(["late/a.png"]));
+    const summary = await invokeHandler(main, objectEvent(["late/a.png"]));
     expect(summary).toMatchObject({ processed: 1, failed: 0 });
     expect(summary.records[0]?.detail).toEqual({ purged: 0, queuedForFlush: 2 });
     const queued = test.cloud.store
@@ -91,7 +91,7 @@ describe("direct mode", () => {
   it("queues what throttling kept from every try, instead of leaving it to SCF's two retries", async () => {
     test.cloud.cloudApi.reset();
     test.cloud.cloudApi.fail({ action: "PurgeUrlsCache", code: "RequestLimitExceeded", times: 99 });
-    const summary = await invoke(main, changeEvent(["busy/a.png"]));
+    const summary = await invokeHandler(main, objectEvent(["busy/a.png"]));
     expect(summary).toMatchObject({ processed: 1, failed: 0 });
     expect(summary.records[0]?.detail).toEqual({ purged: 0, queuedForFlush: 2 });
     const throttled = test.cloud.cloudApi.calls.filter((call) => call.error === "RequestLimitExceeded");
@@ -102,8 +102,8 @@ describe("direct mode", () => {
 
   it("fails the record, permanently, naming the domain, when the CDN does not know it", async () => {
     test.cloud.cloudApi.reset();
-    const other = await freshHandler({ CDN_DOMAINS: "https://unknown.example.net", QUEUE_BUCKET: "" });
-    const summary = await invoke(other, changeEvent(["img/a.png"]));
+    const other = await loadCdnPurge({ CDN_DOMAINS: "https://unknown.example.net", QUEUE_BUCKET: "" });
+    const summary = await invokeHandler(other, objectEvent(["img/a.png"]));
     expect(summary.records[0]).toMatchObject({
       outcome: "failed",
       error: { code: "ResourceNotFound.CdnHostNotExists", retryable: false },
@@ -113,8 +113,8 @@ describe("direct mode", () => {
 
   it("says what to do for a domain migrated to EdgeOne", async () => {
     test.cloud.cloudApi.reset();
-    const other = await freshHandler({ CDN_DOMAINS: "https://moved.example.com", QUEUE_BUCKET: "" });
-    const summary = await invoke(other, changeEvent(["img/a.png"]));
+    const other = await loadCdnPurge({ CDN_DOMAINS: "https://moved.example.com", QUEUE_BUCKET: "" });
+    const summary = await invokeHandler(other, objectEvent(["img/a.png"]));
     expect(summary.records[0]?.error?.code).toBe("OperationDenied.ProductUpgraded");
     expect(summary.records[0]?.error?.message).toMatch(/EdgeOne/);
   });
@@ -125,13 +125,13 @@ describe("direct mode under the account's rate", () => {
     test.cloud.cloudApi.reset();
     test.cloud.cloudApi.throttle(20, { service: "cdn" });
     const settings = { CDN_DOMAINS: "https://static.example.com", QUEUE_BUCKET: "" };
-    const first = await freshHandler(settings);
-    const second = await freshHandler(settings);
+    const first = await loadCdnPurge(settings);
+    const second = await loadCdnPurge(settings);
     const keys = Array.from({ length: 80 }, (_, i) => `rate/${i}.png`);
     // Each instance invokes one after another (one call each): together they ask for twice the account's rate.
     const run = async (main: MainHandler, mine: string[]) => {
       const out = [];
-      for (const key of mine) out.push(await invoke(main, changeEvent([key])));
+      for (const key of mine) out.push(await invokeHandler(main, objectEvent([key])));
       return out;
     };
     const summaries = (await Promise.all([run(first, keys.slice(0, 40)), run(second, keys.slice(40))])).flat();

@@ -1,12 +1,12 @@
-import { EXAMPLE_BUCKET, loadEvent, useTestCloud } from "@cosfn/testing";
+import { EXAMPLE_BUCKET, invokeHandler, loadEvent, objectEvent, useTestCloud } from "@cosfn/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { changeEvent, freshHandler, invoke, type MainHandler } from "./support.ts";
+import { loadCdnPurge, type MainHandler } from "./support.ts";
 
 const ZONE = "zone-2o0i4sw5ctbq";
 const test = useTestCloud({ teoZones: [{ zoneId: ZONE, hosts: ["www.example.com"] }] });
 let main: MainHandler;
 beforeAll(async () => {
-  main = await freshHandler({
+  main = await loadCdnPurge({
     PROVIDER: "edgeone",
     EDGEONE_ZONE_ID: ZONE,
     CDN_DOMAINS: "https://www.example.com",
@@ -18,9 +18,9 @@ beforeAll(async () => {
 
 describe("EdgeOne", () => {
   it("flushes the queue with CreatePurgeTask: URLs as purge_url, a folder of many as purge_prefix, Method invalidate", async () => {
-    await invoke(main, changeEvent(["many/1.png", "many/2.png", "many/3.png", "one/a.css"]));
-    await invoke(main, changeEvent(["gone/"], "cos:ObjectRemove:Delete"));
-    const summary = await invoke(main, loadEvent("timer"));
+    await invokeHandler(main, objectEvent(["many/1.png", "many/2.png", "many/3.png", "one/a.css"]));
+    await invokeHandler(main, objectEvent(["gone/"], "cos:ObjectRemove:Delete"));
+    const summary = await invokeHandler(main, loadEvent("timer"));
     expect(summary.records[0]).toMatchObject({ outcome: "done", detail: { entries: 5, dequeued: 5, failed: 0 } });
     const tasks = test.cloud.cloudApi.calls.filter((call) => call.action === "CreatePurgeTask" && !call.error);
     const byType = Object.fromEntries(tasks.map((call) => [call.params.Type, call.params]));

@@ -2,7 +2,7 @@ import { EnvReader } from "@cosfn/runtime";
 import { useTestCloud } from "@cosfn/testing";
 import { describe, expect, it, vi } from "vitest";
 import { describeDatabaseUrl, loadConfig, parseDuration } from "../src/config.ts";
-import { freshHandler } from "./support.ts";
+import { startDbSync } from "./support.ts";
 
 const load = (env: Record<string, string>) => loadConfig(new EnvReader(env));
 
@@ -89,7 +89,7 @@ describe("config", () => {
       return true;
     });
     try {
-      const failed = await freshHandler({
+      const failed = await startDbSync({
         DB_URL: "postgres://dbsync:Pa55-w0rd-xyz@127.0.0.1:1/cos",
         COSFN_LOG_LEVEL: "debug",
       }).catch((error: unknown) => error);

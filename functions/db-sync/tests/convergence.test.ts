@@ -1,5 +1,5 @@
 import { EnvReader } from "@cosfn/runtime";
-import { useTestCloud } from "@cosfn/testing";
+import { invokeHandler, useTestCloud } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { reconcileBucket } from "../src/reconcile.ts";
@@ -10,11 +10,10 @@ import {
   bucketState,
   DATABASES,
   dropTable,
-  freshHandler,
-  invoke,
   type MainHandler,
   openStore,
   settings,
+  startDbSync,
   tableState,
   uniqueTable,
   userClient,
@@ -55,7 +54,7 @@ describe.each(DATABASES.filter(available))("convergence on $name", (database) =>
   let store: ObjectIndexStore;
 
   beforeAll(async () => {
-    for (let i = 0; i < INSTANCES; i++) instances.push(await freshHandler(env));
+    for (let i = 0; i < INSTANCES; i++) instances.push(await startDbSync(env));
     store = await openStore(env);
     // COS's events are captured, then delivered by the test in an order of its choosing.
     test.cloud.triggers.add({
@@ -86,7 +85,7 @@ describe.each(DATABASES.filter(available))("convergence on $name", (database) =>
     const deliver = (event: RawEvent, attempt = 1): Promise<void> => {
       const instance = Math.floor(random() * INSTANCES);
       log.push(`deliver ${event.Records.length} record(s) to instance ${instance}`);
-      return invoke(instances[instance] as MainHandler, event).then((summary) => {
+      return invokeHandler(instances[instance] as MainHandler, event).then((summary) => {
         if (summary.failed === 0) return;
         // SCF retries a failed invocation (the function throws on retryable failures).
         if (attempt >= 4) throw new Error(`seed ${seed}: an event failed 4 times: ${JSON.stringify(summary)}`);

@@ -1,17 +1,15 @@
-import { seedObject, useTestCloud } from "@cosfn/testing";
+import { invokeHandler, objectEvent, seedObject, useTestCloud } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObjectIndexStore } from "../src/stores/types.ts";
 import {
   available,
   BUCKET,
-  changeEvent,
   DATABASES,
   dropTable,
-  freshHandler,
-  invoke,
   type MainHandler,
   openStore,
   settings,
+  startDbSync,
   uniqueTable,
 } from "./support.ts";
 
@@ -23,7 +21,7 @@ describe.each(DATABASES.filter(available))("DB_HISTORY on $name", (database) => 
   let main: MainHandler;
   let store: ObjectIndexStore;
   beforeAll(async () => {
-    main = await freshHandler(env);
+    main = await startDbSync(env);
     store = await openStore(env);
   }, 60_000);
   afterAll(async () => {
@@ -34,17 +32,17 @@ describe.each(DATABASES.filter(available))("DB_HISTORY on $name", (database) => 
   it("keeps one entry per change, whatever was delivered twice", async () => {
     const key = "hist/a.txt";
     await seedObject(test.cloud, BUCKET, key, "one");
-    const created = changeEvent([key]);
-    await invoke(main, created);
-    await invoke(main, created);
+    const created = objectEvent([key]);
+    await invokeHandler(main, created);
+    await invokeHandler(main, created);
     await seedObject(test.cloud, BUCKET, key, "two, longer");
-    const overwritten = changeEvent([key]);
-    await invoke(main, overwritten);
-    await invoke(main, created);
+    const overwritten = objectEvent([key]);
+    await invokeHandler(main, overwritten);
+    await invokeHandler(main, created);
     await test.cloud.store.delete(BUCKET, key);
-    const deleted = changeEvent([key], "cos:ObjectRemove:Delete");
-    await invoke(main, deleted);
-    await invoke(main, deleted);
+    const deleted = objectEvent([key], "cos:ObjectRemove:Delete");
+    await invokeHandler(main, deleted);
+    await invokeHandler(main, deleted);
     const history = await store.history(BUCKET, key);
     expect(history.map((entry) => [entry.reason, entry.size, entry.isCurrent])).toEqual([
       ["created", 3, true],

@@ -1,8 +1,7 @@
 import { createCosClient } from "@cosfn/cos";
-import { cosEvent } from "@cosfn/events";
 import type { HandlerSummary, ScfContext } from "@cosfn/runtime";
 import { createHandler, EnvReader } from "@cosfn/runtime";
-import { EXAMPLE_BUCKET, scfContext, type TestCloud } from "@cosfn/testing";
+import { EXAMPLE_BUCKET, objectEvent, scfContext, type TestCloud } from "@cosfn/testing";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { vi } from "vitest";
@@ -77,12 +76,12 @@ export function settings(database: TestDatabase, table: string, extra: Record<st
  * holds its own pool; PGlite instances share the process's embedded database (see resources.ts). The variables
  * of an earlier call are unset.
  */
-export async function freshHandler(env: Record<string, string>): Promise<MainHandler> {
+export async function startDbSync(env: Record<string, string>): Promise<MainHandler> {
   vi.unstubAllEnvs();
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   const main = createHandler(dbSync);
   // An event with no record of db-sync's: loads the config and runs setup (pool, migration) in this environment.
-  await main(changeEvent(["~warm-up"], "cos:ObjectRestore:Post"), scfContext({ time_limit_in_ms: 60_000 }));
+  await main(objectEvent(["~warm-up"], "cos:ObjectRestore:Post"), scfContext({ time_limit_in_ms: 60_000 }));
   return main;
 }
 
@@ -91,26 +90,6 @@ export async function openStore(env: Record<string, string>): Promise<ObjectInde
   const store = createStore(loadConfig(new EnvReader({ ...process.env, ...env })));
   await store.migrate();
   return store;
-}
-
-/** Runs the handler, returning its summary whether it returned or threw an InvocationFailedError. */
-export async function invoke(
-  main: MainHandler,
-  event: unknown,
-  context: Partial<ScfContext> = {},
-): Promise<HandlerSummary> {
-  try {
-    return await main(event, scfContext({ time_limit_in_ms: 60_000, ...context }));
-  } catch (error) {
-    const summary = (error as { summary?: HandlerSummary }).summary;
-    if (!summary) throw error;
-    return summary;
-  }
-}
-
-/** One COS event with a record for each key. */
-export function changeEvent(keys: readonly string[], eventName = "cos:ObjectCreated:Put"): unknown {
-  return cosEvent(keys.map((key) => ({ eventName, bucket: EXAMPLE_BUCKET, region: REGION, key, size: 1 })));
 }
 
 /** A COS client as a user's uploader has it: the real SDK against the local cloud, no writer marker. */

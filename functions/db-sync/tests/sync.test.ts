@@ -1,5 +1,5 @@
 import { cosEvent } from "@cosfn/events";
-import { useTestCloud } from "@cosfn/testing";
+import { invokeHandler, useTestCloud } from "@cosfn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObjectIndexStore } from "../src/stores/types.ts";
 import {
@@ -7,12 +7,11 @@ import {
   BUCKET,
   DATABASES,
   dropTable,
-  freshHandler,
-  invoke,
   type MainHandler,
   openStore,
   REGION,
   settings,
+  startDbSync,
   uniqueTable,
   userClient,
 } from "./support.ts";
@@ -29,11 +28,11 @@ describe.each(DATABASES.filter(available))("db-sync on $name", (database) => {
   const row = (key: string) => store.get(BUCKET, key);
   /** Invokes the handler directly with a hand-made record (events COS sends that the local cloud does not make). */
   const deliver = (key: string, eventName: string, extra: { versionId?: string } = {}) =>
-    invoke(main, cosEvent({ eventName, bucket: BUCKET, region: REGION, key, size: 1, ...extra }));
+    invokeHandler(main, cosEvent({ eventName, bucket: BUCKET, region: REGION, key, size: 1, ...extra }));
   const settle = () => test.cloud.triggers.idle();
 
   beforeAll(async () => {
-    main = await freshHandler(env);
+    main = await startDbSync(env);
     store = await openStore(env);
     test.cloud.triggers.add({
       bucket: BUCKET,
@@ -172,7 +171,7 @@ describe.each(DATABASES.filter(available))("db-sync on $name", (database) => {
   });
 
   it("skips keys outside KEY_PREFIX", async () => {
-    const summary = await invoke(
+    const summary = await invokeHandler(
       main,
       cosEvent({ eventName: "cos:ObjectCreated:Put", bucket: BUCKET, region: REGION, key: "other/x", size: 1 }),
     );

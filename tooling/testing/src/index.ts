@@ -17,5 +17,6 @@ export {
   useTestCloud,
 } from "./cloud.ts";
 export { eventFixturesDir, fixturesDir, listEventFixtures, loadEvent } from "./fixtures.ts";
+export { type InvocationSummary, invokeHandler, objectEvent } from "./invoke.ts";
 export { type ProviderCase, type TestProviderOptions, testProvider } from "./provider.ts";
 export { repoDir, scratchProject } from "./scratch.ts";
