@@ -40,7 +40,9 @@ export {
   teoQuotaKey,
   verifyTc3,
 } from "./cloud-api/index.ts";
+export { effectiveAcl } from "./cos/acl.ts";
 export { cosResource } from "./cos/cam-needs.ts";
+export { storedContentType } from "./cos/content-type.ts";
 export { CosError } from "./cos/errors.ts";
 export {
   MAX_KEY_BYTES,
@@ -60,7 +62,19 @@ export { parseRange } from "./cos/objects.ts";
 export type { CiProcessHandler, CosChange } from "./cos/request.ts";
 export { CI_ACTIONS, COS_ROUTES, type CosRoute, type CosScope, matchCosRoute } from "./cos/routes.ts";
 export { type Credentials, camSafeUrlEncode, cosSignature, verifyCosSignature } from "./cos/signature.ts";
-export { type Bucket, type ObjectAttributes, ObjectStore, type StoredObject } from "./cos/store.ts";
+export {
+  type Bucket,
+  type BucketAcl,
+  type DeleteOutcome,
+  type ListVersionsOptions,
+  type ListVersionsResult,
+  type ObjectAcl,
+  type ObjectAttributes,
+  ObjectStore,
+  type StoredObject,
+  type VersioningStatus,
+  versionIdOf,
+} from "./cos/store.ts";
 export { type FaultKind, type FaultRule, Faults } from "./faults.ts";
 export { type LoggedService, RequestLog, type RequestLogEntry } from "./request-log.ts";
 export { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
