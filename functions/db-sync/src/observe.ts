@@ -8,8 +8,8 @@ export type PresentObservation = Extract<Observation, { exists: true }>;
  * class, version id, user metadata), or it is gone. COS reads are strongly consistent after writes, so a HEAD
  * sees every change that finished before it was sent.
  *
- * `deleteMarker` is true only when the record says so (`cos:ObjectRemove:DeleteMarkerCreated`): `@cosfn/cos`'s
- * `head` answers a 404 as `null`, without the `x-cos-delete-marker` header.
+ * `deleteMarker`: a delete marker stands at the key (the HEAD's 404 says `x-cos-delete-marker: true`), or the record
+ * says one was created (`cos:ObjectRemove:DeleteMarkerCreated`).
  */
 export async function observe(
   cos: CosClient,
@@ -17,8 +17,10 @@ export async function observe(
   key: string,
   hint: { deleteMarker?: boolean } = {},
 ): Promise<Observation> {
-  const info = await cos.head(bucket, key);
-  if (!info) return { exists: false, bucket, key, deleteMarker: hint.deleteMarker === true };
+  const state = await cos.state(bucket, key);
+  if (!state.exists)
+    return { exists: false, bucket, key, deleteMarker: state.deleteMarker || hint.deleteMarker === true };
+  const { info } = state;
   return {
     exists: true,
     bucket,

@@ -60,7 +60,7 @@ export interface ReconcileResult extends ReconcileCounts {
   after: string | null;
 }
 
-/** The listing after `after`, without the excluded prefix. COS lists in byte order; keys up to `after` are skipped. */
+/** The listing after `after` (COS's marker: an unfinished pass resumes there), without the excluded prefix. */
 async function* listAfter(
   cos: CosClient,
   bucket: string,
@@ -68,9 +68,7 @@ async function* listAfter(
   after: string | null,
   excludePrefix: string,
 ): AsyncGenerator<ListedObject> {
-  // @cosfn/cos's list has no start marker: an unfinished pass lists again from the prefix and skips what it did.
-  for await (const entry of cos.list(bucket, { prefix })) {
-    if (after !== null && compareKeys(entry.key, after) <= 0) continue;
+  for await (const entry of cos.list(bucket, { prefix, ...(after !== null && { marker: after }) })) {
     if (excludePrefix && entry.key.startsWith(excludePrefix)) continue;
     yield entry;
   }

@@ -108,6 +108,29 @@ describe.each(DATABASES.filter(available))("db-sync on $name", (database) => {
     expect(await row(archived)).toMatchObject({ isCurrent: true, size: 4, reason: "restored" });
   });
 
+  it("on a versioned bucket, the delete marker COS leaves is recorded from the local cloud's own event and HEAD", async () => {
+    const versioned = `versioned${database.name}-1250000000`;
+    await test.cloud.store.ensureBucket(versioned, REGION);
+    await test.cloud.store.setVersioning(versioned, "Enabled");
+    test.cloud.triggers.add({
+      bucket: versioned,
+      events: ["cos:ObjectCreated:*", "cos:ObjectRemove:*"],
+      prefix,
+      functionName: "db-sync",
+      handler: main,
+    });
+    const key = `${prefix}versioned.txt`;
+    const put = await cos().writeObject({ bucket: versioned, key, body: "v1" });
+    await settle();
+    expect(await store.get(versioned, key)).toMatchObject({ isCurrent: true, etag: put.etag, reason: "created" });
+    expect((await store.get(versioned, key))?.versionId).toBeTruthy();
+    await cos().deleteObject(versioned, key);
+    await settle();
+    const invocation = test.cloud.triggers.invocations.filter((i) => i.bucket === versioned).at(-1);
+    expect(invocation?.eventName).toBe("cos:ObjectRemove:DeleteMarkerCreated");
+    expect(await store.get(versioned, key)).toMatchObject({ isCurrent: false, reason: "delete-marker" });
+  });
+
   it("a duplicate event writes nothing (unchanged), and the row keeps its version", async () => {
     const key = `${prefix}dup.txt`;
     await cos().writeObject({ bucket: BUCKET, key, body: "same" });

@@ -118,6 +118,32 @@ export class CosClient {
     return new CosClient({ region: this.region, writerMetadata: { ...this.writerMetadata, ...metadata } }, this.#sdk);
   }
 
+  /**
+   * Whether the key has an object now: its metadata, or that it is gone, and whether a delete marker stands there
+   * (a versioned bucket answers its HEAD 404 with `x-cos-delete-marker: true` and the marker's version id).
+   */
+  async state(
+    bucket: string,
+    key: string,
+  ): Promise<{ exists: true; info: ObjectInfo } | { exists: false; deleteMarker: boolean; versionId: string | null }> {
+    try {
+      const result = await withRetries(() =>
+        this.#sdk.call("head", bucket, key, (sdk) => sdk.headObject({ Bucket: bucket, Region: this.region, Key: key })),
+      );
+      return { exists: true, info: objectInfo(result.headers ?? {}) };
+    } catch (error) {
+      if (error instanceof CosRequestError && (error.statusCode === 404 || error.code === "NoSuchKey")) {
+        const headers = (error.cause as { headers?: Record<string, string> } | undefined)?.headers ?? {};
+        return {
+          exists: false,
+          deleteMarker: headers["x-cos-delete-marker"] === "true",
+          versionId: headers["x-cos-version-id"] ?? null,
+        };
+      }
+      throw error;
+    }
+  }
+
   /** The object's metadata, or `null` when it does not exist. */
   async head(bucket: string, key: string): Promise<ObjectInfo | null> {
     try {
@@ -378,9 +404,12 @@ export class CosClient {
     return failed;
   }
 
-  /** Every object under a prefix, page by page (1,000 a request), in COS's order. */
-  async *list(bucket: string, options: { prefix?: string } = {}): AsyncGenerator<ListedObject> {
-    let marker = "";
+  /**
+   * Every object under a prefix, page by page (1,000 a request), in COS's order (UTF-8 byte order of the keys);
+   * with `marker`, only the keys after it (a listing resumed where an earlier one stopped).
+   */
+  async *list(bucket: string, options: { prefix?: string; marker?: string } = {}): AsyncGenerator<ListedObject> {
+    let marker = options.marker ?? "";
     for (;;) {
       const page = await withRetries(() =>
         this.#sdk.call("list", bucket, options.prefix, (sdk) =>

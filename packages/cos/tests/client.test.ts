@@ -319,6 +319,34 @@ describe("writer metadata", () => {
   });
 });
 
+describe("state", () => {
+  it("tells an object, a missing key and a delete marker apart", async () => {
+    await client.writeObject({ bucket: BUCKET, key: "state/here.txt", body: "x" });
+    expect(await client.state(BUCKET, "state/here.txt")).toMatchObject({ exists: true, info: { size: 1 } });
+    expect(await client.state(BUCKET, "state/nowhere.txt")).toEqual({
+      exists: false,
+      deleteMarker: false,
+      versionId: null,
+    });
+    // On a versioned bucket a delete leaves a delete marker: HEAD answers 404 with x-cos-delete-marker.
+    const versioned = "versioned-1250000000";
+    await cloud.store.ensureBucket(versioned, REGION);
+    await cloud.store.setVersioning(versioned, "Enabled");
+    await client.writeObject({ bucket: versioned, key: "gone.txt", body: "x" });
+    await client.deleteObject(versioned, "gone.txt");
+    const gone = await client.state(versioned, "gone.txt");
+    expect(gone).toMatchObject({ exists: false, deleteMarker: true });
+    expect(gone.exists === false && gone.versionId).toBeTruthy();
+  });
+
+  it("lists from a marker: only the keys after it", async () => {
+    for (const key of ["from/a", "from/b", "from/c"]) await client.writeObject({ bucket: BUCKET, key, body: "x" });
+    const keys: string[] = [];
+    for await (const object of client.list(BUCKET, { prefix: "from/", marker: "from/a" })) keys.push(object.key);
+    expect(keys).toEqual(["from/b", "from/c"]);
+  });
+});
+
 describe("deleteObjects", () => {
   it("deletes many keys in requests of 1,000 and leaves the others", async () => {
     const keys = Array.from({ length: 1203 }, (_, i) => `many/${String(i).padStart(4, "0")}`);
