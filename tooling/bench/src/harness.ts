@@ -23,6 +23,11 @@ export const SCENARIOS: Record<string, { file: string; description: string }> = 
     description:
       "cdn-purge against its goals: 10,000 uploads in queued mode (calls, quota) against Tencent's demo, and direct mode under 20 requests/s",
   },
+  "db-sync": {
+    file: "db-sync.ts",
+    description:
+      "db-sync against its goals: 10,000 single-record invocations on 16 instances into PostgreSQL (records/s, connections), warm latency without the HEAD, reconcile of 100,000 objects against the per-row baseline",
+  },
   "local-cloud-put-get": {
     file: "local-cloud-put-get.ts",
     description:

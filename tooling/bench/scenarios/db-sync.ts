@@ -1,0 +1,279 @@
+// Benchmark: db-sync against the goals of issue 13, each phase in a fresh "function" process (db-sync-run.ts)
+// against the local cloud in another (db-sync-cloud.ts), so that each process's CPU time is read on its own, and
+// the real PostgreSQL (--pg-url, default postgres://postgres@127.0.0.1:5432/test):
+//   events     --objects (10,000) objects seeded straight into the local cloud's store (no trigger), then one
+//              cos:ObjectCreated:Put invocation per object on --instances (16) warm instances, one invocation at a
+//              time each (16 at once): records/s, the most connections PostgreSQL saw from the instances at once
+//   latency    --latency-records (2,000) records on one warm store, one after the other: withKey + decide + write
+//              with the HEAD stubbed (the goal's figure), and with the real HEAD, and the HEAD alone
+//   reconcile  --reconcile-objects (100,000) objects; one timer invocation against an empty table, then against a
+//              drifted one (5% of the objects overwritten, 5% of the rows deleted, 5% extra rows); each against
+//              the per-row baseline (list, then one HEAD + one withKey write per key) run in the same run on
+//              --baseline-sample keys and EXTRAPOLATED to all of them
+// Run by `cosfn bench`:  npm run bench -- db-sync --runs 3
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type Metric, report } from "../src/metrics.ts";
+import { extrapolateBaseline, quantile } from "./db-sync-keys.ts";
+import type { RunOptions, RunResult } from "./db-sync-run.ts";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    objects: { type: "string", default: "10000" },
+    instances: { type: "string", default: "16" },
+    "pool-size": { type: "string", default: "2" },
+    "latency-records": { type: "string", default: "2000" },
+    "reconcile-objects": { type: "string", default: "100000" },
+    "baseline-sample": { type: "string", default: "5000" },
+    "pg-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
+    parts: { type: "string", default: "events,latency,reconcile" },
+  },
+  // `cosfn bench` passes every scenario the options given for any of them.
+  strict: false,
+});
+const option = (name: keyof typeof values) => Number(values[name]);
+const runs = option("runs");
+const objects = option("objects");
+const instances = option("instances");
+const poolSize = option("pool-size");
+const reconcileObjects = option("reconcile-objects");
+const sample = Math.min(option("baseline-sample"), reconcileObjects);
+const adminUrl = String(values["pg-url"]);
+const parts = new Set(String(values.parts).split(","));
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const tsx = ["--import", "tsx"];
+const server = spawn(process.execPath, [...tsx, here("db-sync-cloud.ts")], { stdio: ["pipe", "pipe", "inherit"] });
+const serverLines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
+const nextLine = async () => JSON.parse((await serverLines.next()).value as string);
+const ready: { endpoint: string; credentials: { secretId: string; secretKey: string } } = await nextLine();
+async function ask<T>(command: string): Promise<T> {
+  server.stdin.write(`${command}\n`);
+  const answer = (await nextLine()) as T & { error?: string };
+  if (answer.error) throw new Error(`local cloud: ${command}: ${answer.error}`);
+  return answer;
+}
+const serverCpuMs = async () => (await ask<{ cpuMs: number }>("cpu")).cpuMs;
+
+/** The whole machine's busy CPU time (all processes: PostgreSQL's too), from /proc/stat, in ms. */
+function machineBusyMs(): number {
+  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] as string).trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+}
+
+interface Phase {
+  run: RunResult;
+  /** CPU of the local cloud's process, and of the whole machine, during the phase. */
+  cloudCpuMs: number;
+  machineCpuMs: number;
+  requests: Record<string, number>;
+}
+
+const tag = `${process.pid}`;
+const appName = `cosfn-bench-db-sync-${tag}`;
+const withAppName = (url: string) => `${url}${url.includes("?") ? "&" : "?"}application_name=${appName}`;
+
+async function phase(
+  name: RunOptions["phase"],
+  table: string,
+  extra: Partial<RunOptions> = {},
+  objectCount = objects,
+): Promise<Phase> {
+  const runOptions: RunOptions = {
+    phase: name,
+    endpoint: ready.endpoint,
+    secretId: ready.credentials.secretId,
+    secretKey: ready.credentials.secretKey,
+    dbUrl: withAppName(adminUrl),
+    appName,
+    adminUrl,
+    table,
+    objects: objectCount,
+    instances,
+    sample,
+    poolSize,
+    ...extra,
+  };
+  await ask("reset");
+  const cloudBefore = await serverCpuMs();
+  const machineBefore = machineBusyMs();
+  const child = spawnSync(process.execPath, [...tsx, here("db-sync-run.ts"), JSON.stringify(runOptions)], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const machineCpuMs = machineBusyMs() - machineBefore;
+  if (child.status !== 0) throw new Error(`phase ${name} failed: ${child.stderr}`);
+  const cloudCpuMs = (await serverCpuMs()) - cloudBefore;
+  const run: RunResult = JSON.parse(child.stdout.trim().split("\n").at(-1) as string);
+  return { run, cloudCpuMs, machineCpuMs, requests: await ask("requests") };
+}
+
+const metrics: Metric[] = [];
+const figure = (label: string, unit: string, value: number, baseline?: string) => {
+  let metric = metrics.find((m) => m.label === label);
+  if (!metric) {
+    metric = { label, unit, values: [], ...(baseline !== undefined && { baseline }) };
+    metrics.push(metric);
+  }
+  metric.values.push(value);
+};
+const notes: string[] = [
+  `load average (1, 5, 15 min) at the start: ${loadavg()
+    .map((n) => n.toFixed(1))
+    .join(", ")}: the machine is shared; its other processes take CPU from every phase`,
+  `PostgreSQL ${adminUrl.replace(/\/\/[^@]*@/, "//")} (the machine's server); DB_POOL_SIZE=${poolSize}; COS is the local cloud (its own process, HEADs are real HTTP requests)`,
+  "CPU: user + system time of the function process during the phase, of the local cloud's process, and of the whole machine (/proc/stat: PostgreSQL's backends and anything else running)",
+];
+const tables: string[] = [];
+const newTable = (label: string, r: number) => {
+  const name = `bench_ds_${label}_${tag}_${r}`;
+  tables.push(name);
+  return name;
+};
+const seeded = { count: 0 };
+async function seedTo(count: number) {
+  if (seeded.count >= count) return;
+  process.stderr.write(`  seeding objects ${seeded.count} to ${count} into the local cloud's store...\n`);
+  for (let from = seeded.count; from < count; from += 10_000)
+    await ask(`seed ${from} ${Math.min(count, from + 10_000)}`);
+  seeded.count = count;
+}
+
+try {
+  for (let r = 1; r <= runs; r++) {
+    process.stderr.write(`db-sync run ${r} of ${runs}\n`);
+    if (parts.has("events")) {
+      await seedTo(objects);
+      process.stderr.write(`  events: ${objects} single-record invocations on ${instances} instances...\n`);
+      const events = await phase("events", newTable("ev", r));
+      const rate = (objects - events.run.failed) / (events.run.ms / 1000);
+      figure("events: records/s", "records/s", rate);
+      figure("events: wall time", "ms", events.run.ms);
+      figure("events: most connections held (pg_stat_activity)", "connections", events.run.maxConnections ?? 0);
+      figure("events: most connections held per instance", "connections", (events.run.maxConnections ?? 0) / instances);
+      figure("events: failed invocations", "invocations", events.run.failed);
+      figure("events: current rows after", "rows", events.run.rows ?? 0);
+      figure("events: function CPU per record", "ms/record", events.run.cpuMs / objects);
+      figure("events: local-cloud CPU per record", "ms/record", events.cloudCpuMs / objects);
+      figure(
+        "events: rest of the machine's CPU per record (PostgreSQL, ...)",
+        "ms/record",
+        Math.max(0, events.machineCpuMs - events.run.cpuMs - events.cloudCpuMs) / objects,
+      );
+      figure("events: COS HEADs per record", "requests", (events.requests.HeadObject ?? 0) / objects);
+      if (r === 1)
+        notes.push(
+          `events, run 1: ${events.run.connectionSamples} connection samples; COS requests ${JSON.stringify(events.requests)}`,
+        );
+    }
+
+    if (parts.has("latency")) {
+      await seedTo(option("latency-records"));
+      process.stderr.write(`  latency: ${option("latency-records")} records one after the other...\n`);
+      const lat = await phase("latency", newTable("lat", r), {}, option("latency-records"));
+      const stubbed = lat.run.stubbed ?? [];
+      // In µs: the harness prints ms without decimals.
+      const us = (ms: number) => ms * 1000;
+      figure("latency: withKey + decide + write, HEAD stubbed (median)", "µs", us(quantile(stubbed, 0.5)));
+      figure("latency: withKey + decide + write, HEAD stubbed (p95)", "µs", us(quantile(stubbed, 0.95)));
+      figure("latency: the record with the real HEAD (median)", "µs", us(quantile(lat.run.total ?? [], 0.5)));
+      figure("latency: the HEAD alone (median)", "µs", us(quantile(lat.run.head ?? [], 0.5)));
+      figure("latency: function CPU per record, HEAD stubbed", "µs", us(lat.run.cpuMs / stubbed.length));
+      figure("latency: records that wrote nothing (should be 0)", "records", lat.run.failed);
+    }
+
+    if (parts.has("reconcile")) {
+      await seedTo(reconcileObjects);
+      const table = newTable("rc", r);
+      const baseTable = newTable("rb", r);
+      process.stderr.write(`  reconcile: per-row baseline on ${sample} of ${reconcileObjects} keys, empty table...\n`);
+      const baseEmpty = await phase("baseline", baseTable, {}, reconcileObjects);
+      process.stderr.write(`  reconcile: ${reconcileObjects} objects against an empty table...\n`);
+      const empty = await phase("reconcile", table, {}, reconcileObjects);
+      const baseEmptyMs = extrapolateBaseline(
+        baseEmpty.run.listMs ?? 0,
+        baseEmpty.run.loopMs ?? 0,
+        sample,
+        reconcileObjects,
+      );
+      figure("reconcile, empty table: per-row baseline, EXTRAPOLATED", "ms", baseEmptyMs);
+      figure("reconcile, empty table: speed-up over the baseline", "x", baseEmptyMs / empty.run.ms);
+      figure(
+        "reconcile, empty table: wall time",
+        "ms",
+        empty.run.ms,
+        "reconcile, empty table: per-row baseline, EXTRAPOLATED",
+      );
+      figure("reconcile, empty table: function CPU", "ms", empty.run.cpuMs);
+      figure("reconcile, empty table: local-cloud CPU", "ms", empty.cloudCpuMs);
+      figure(
+        "reconcile, empty table: rest of the machine's CPU (PostgreSQL, ...)",
+        "ms",
+        Math.max(0, empty.machineCpuMs - empty.run.cpuMs - empty.cloudCpuMs),
+      );
+      figure("reconcile, empty table: COS HEADs", "requests", empty.requests.HeadObject ?? 0);
+      figure("baseline, empty table: loop time per key (sampled)", "ms", (baseEmpty.run.loopMs ?? 0) / sample);
+      figure("baseline: listing time", "ms", baseEmpty.run.listMs ?? 0);
+
+      process.stderr.write("  reconcile: drifting the bucket and the table by 5% each way...\n");
+      await ask(`overwrite 20 1 run${r}`);
+      const drifted = await phase("drift", table, {}, reconcileObjects);
+      process.stderr.write(`  reconcile: per-row baseline on ${sample} keys, drifted...\n`);
+      const baseDrift = await phase("baseline", baseTable, {}, reconcileObjects);
+      process.stderr.write(`  reconcile: ${reconcileObjects} objects against the drifted table...\n`);
+      const drift = await phase("reconcile", table, {}, reconcileObjects);
+      const baseDriftMs = extrapolateBaseline(
+        baseDrift.run.listMs ?? 0,
+        baseDrift.run.loopMs ?? 0,
+        sample,
+        reconcileObjects,
+      );
+      figure("reconcile, drifted table: per-row baseline, EXTRAPOLATED", "ms", baseDriftMs);
+      figure("reconcile, drifted table: speed-up over the baseline", "x", baseDriftMs / drift.run.ms);
+      figure(
+        "reconcile, drifted table: wall time",
+        "ms",
+        drift.run.ms,
+        "reconcile, drifted table: per-row baseline, EXTRAPOLATED",
+      );
+      figure("reconcile, drifted table: function CPU", "ms", drift.run.cpuMs);
+      figure("reconcile, drifted table: local-cloud CPU", "ms", drift.cloudCpuMs);
+      figure(
+        "reconcile, drifted table: rest of the machine's CPU (PostgreSQL, ...)",
+        "ms",
+        Math.max(0, drift.machineCpuMs - drift.run.cpuMs - drift.cloudCpuMs),
+      );
+      figure("reconcile, drifted table: COS HEADs", "requests", drift.requests.HeadObject ?? 0);
+      figure("baseline, drifted table: loop time per key (sampled)", "ms", (baseDrift.run.loopMs ?? 0) / sample);
+      if (r === 1) {
+        notes.push(
+          `reconcile run 1, empty: ${JSON.stringify(empty.run.detail)}; COS requests ${JSON.stringify(empty.requests)}`,
+          `reconcile run 1, drift applied: ${JSON.stringify(drifted.run.detail)} and every 20th object overwritten; the pass: ${JSON.stringify(drift.run.detail)}; COS requests ${JSON.stringify(drift.requests)}`,
+        );
+      }
+    }
+  }
+} finally {
+  await phase("drop", "", { tables }).catch(() => undefined);
+  server.kill("SIGTERM");
+}
+notes.push(
+  `load average at the end: ${loadavg()
+    .map((n) => n.toFixed(1))
+    .join(", ")}`,
+  `reconcile's baseline: the bucket listed whole (measured), then one HEAD and one withKey write per key, one key after the other, timed on the first ${sample} keys and EXTRAPOLATED to ${reconcileObjects} (listing + loop x ${reconcileObjects}/${sample}); it does not delete the table's extra rows (it only visits listed keys), so it does less than reconcile on the drifted table`,
+  "latency: HEAD stubbed means syncObject with a COS client whose head answers at once (a new ETag each time, so every record writes its row); the store is PostgreSQL's with its pool warm",
+);
+report({
+  scenario: "db-sync",
+  description:
+    "db-sync against its goals: 10,000 single-record invocations on 16 instances into PostgreSQL, warm latency without the HEAD, reconcile of 100,000 objects against the per-row baseline",
+  metrics,
+  notes,
+});
