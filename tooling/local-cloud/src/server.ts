@@ -13,8 +13,9 @@ import {
 import { CosError } from "./cos/errors.ts";
 import { cosTarget, handleCosRequest, parseCosRequest } from "./cos/handler.ts";
 import { answerCosError } from "./cos/response.ts";
+import { DEFAULT_RESTORE_DELAYS_MS } from "./cos/restore.ts";
 import type { Credentials } from "./cos/signature.ts";
-import { ObjectStore } from "./cos/store.ts";
+import { ObjectStore, type RestoreTier } from "./cos/store.ts";
 import { applyFaults, Faults } from "./faults.ts";
 import { RequestLog } from "./request-log.ts";
 import { type TriggerOptions, Triggers } from "./triggers.ts";
@@ -65,6 +66,11 @@ export interface LocalCloudOptions {
    * AccessDenied, or the Cloud API's AuthFailure.UnauthorizedOperation). SecretIds without one are unrestricted.
    */
   policies?: Record<string, CamPolicy>;
+  /**
+   * How long POST Object restore takes per tier before the temporary copy is readable and
+   * `cos:ObjectRestore:Completed` is emitted. Default: 1 minute, 3 hours, 5 hours; tests set milliseconds.
+   */
+  restoreDelaysMs?: Partial<Record<RestoreTier, number>>;
 }
 
 export interface LocalCloud {
@@ -103,7 +109,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
   for (const [secretId, policy] of Object.entries(options.policies ?? {})) setPolicy(secretId, policy);
   const policyFor = (secretId: string) => policies.get(secretId);
+  const timers = new Set<NodeJS.Timeout>();
+  const schedule = (ms: number, work: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      work();
+    }, ms);
+    timers.add(timer);
+  };
   const cosOptions = {
+    restoreDelaysMs: { ...DEFAULT_RESTORE_DELAYS_MS, ...options.restoreDelaysMs },
+    schedule,
     policyFor,
     store,
     credentials: () => credentials,
@@ -173,6 +189,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     requests,
     setPolicy,
     async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       triggers.clear();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -4,6 +4,20 @@ import { cosEvent, matchesEventName } from "@cosfn/events";
 import type { CosChange } from "./cos/request.ts";
 import { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
 
+/** The event name (doc 583/9707; REFERENCE §1) of each change the COS API makes. */
+const EVENT_NAMES: Record<CosChange["operation"], string> = {
+  Put: "cos:ObjectCreated:Put",
+  Post: "cos:ObjectCreated:Post",
+  Copy: "cos:ObjectCreated:Copy",
+  CompleteMultipartUpload: "cos:ObjectCreated:CompleteMultipartUpload",
+  Origin: "cos:ObjectCreated:Origin",
+  Replication: "cos:ObjectCreated:Replication",
+  Delete: "cos:ObjectRemove:Delete",
+  DeleteMarkerCreated: "cos:ObjectRemove:DeleteMarkerCreated",
+  RestorePost: "cos:ObjectRestore:Post",
+  RestoreCompleted: "cos:ObjectRestore:Completed",
+};
+
 /** What SCF calls: `main_handler(event, context)`. */
 export type ScfHandler = (event: unknown, context: ScfContext) => unknown;
 
@@ -142,7 +156,7 @@ export class Triggers {
   /** The SCF event for a change, in the exact shape COS sends. */
   static eventFor(change: CosChange, functionName: string): { eventName: string; event: unknown } {
     const removal = change.operation === "Delete" || change.operation === "DeleteMarkerCreated";
-    const eventName = removal ? `cos:ObjectRemove:${change.operation}` : `cos:ObjectCreated:${change.operation}`;
+    const eventName = EVENT_NAMES[change.operation];
     const userMetadata = Object.fromEntries(
       Object.entries(change.object.meta).map(([name, value]) => [name.slice("x-cos-meta-".length), value]),
     );

@@ -116,3 +116,15 @@ export function localAgent(port: number): Agent {
   agent.createConnection = () => connect(port, "127.0.0.1");
   return agent;
 }
+
+/** Binds a function to every event of `bucket` that keeps each event it receives in `events`. */
+export function recordEvents(cloud: LocalCloud, bucket: string, events: unknown[]): void {
+  cloud.triggers.add({
+    bucket,
+    events: ["*"],
+    functionName: "recorder",
+    handler: (event) => {
+      events.push(event);
+    },
+  });
+}

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseCosEvent } from "@cosfn/events";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type LocalCloud, startLocalCloud } from "../src/index.ts";
-import { REGION, rawRequest, rejection, sdkFor } from "./sdk.ts";
+import { REGION, rawRequest, recordEvents, rejection, sdkFor } from "./sdk.ts";
 
 let cloud: LocalCloud;
 let cos: ReturnType<typeof sdkFor>;
@@ -26,14 +26,7 @@ async function bucket(versioning?: "Enabled" | "Suspended"): Promise<{ Bucket: s
   const at = { Bucket: `versions${++bucketCount}-1250000000`, Region: REGION };
   await cos.putBucket(at);
   if (versioning) await cos.putBucketVersioning({ ...at, VersioningConfiguration: { Status: versioning } });
-  cloud.triggers.add({
-    bucket: at.Bucket,
-    events: ["*"],
-    functionName: "recorder",
-    handler: (event) => {
-      events.push(event);
-    },
-  });
+  recordEvents(cloud, at.Bucket, events);
   return at;
 }
 

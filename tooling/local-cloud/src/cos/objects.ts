@@ -18,6 +18,7 @@ import {
   writtenVersionHeader,
 } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
+import { checkReadable, restoreHeaders } from "./restore.ts";
 import { type DeleteOutcome, type ObjectAttributes, pickAttributes, type StoredObject } from "./store.ts";
 import { checkTags } from "./tagging.ts";
 import { parseXmlBody, type XmlNode } from "./xml.ts";
@@ -95,6 +96,8 @@ export async function getObject(context: RequestContext): Promise<void> {
   const withBody = req.method !== "HEAD";
   const versionId = query.get("versionId");
   const object = findVersion(context, versionId);
+  // HEAD answers an archived object's metadata and restore state; GET needs its restored copy.
+  if (withBody) checkReadable(object);
   const headers = objectHeaders(object);
   if (checkConditions(req, object) === "not-modified") return sendEmpty(res, 304, headers);
   for (const [param, header] of [
@@ -375,6 +378,7 @@ function objectHeaders(object: StoredObject): Record<string, string> {
     "x-cos-storage-class": object.storageClass,
     ...(object.tags.length > 0 && { "x-cos-tagging-count": String(object.tags.length) }),
     ...versionHeader(object),
+    ...restoreHeaders(object),
     ...object.headers,
     ...object.meta,
   };

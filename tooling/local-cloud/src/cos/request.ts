@@ -4,11 +4,24 @@ import type { RequestDraft } from "../request-log.ts";
 import { CosError } from "./errors.ts";
 import { MAX_XML_BODY_BYTES } from "./limits.ts";
 import type { Credentials } from "./signature.ts";
-import type { ObjectStore, StoredObject } from "./store.ts";
+import type { ObjectStore, RestoreTier, StoredObject } from "./store.ts";
 
-/** A change the COS API made, for triggers: the event name's last part, the object, who asked. */
+/**
+ * A change the COS API made, for triggers: what happened (the event name's last part, or `RestorePost` /
+ * `RestoreCompleted` for `cos:ObjectRestore:Post` / `:Completed`), the object, who asked.
+ */
 export interface CosChange {
-  operation: "Put" | "Post" | "Copy" | "CompleteMultipartUpload" | "Delete" | "DeleteMarkerCreated";
+  operation:
+    | "Put"
+    | "Post"
+    | "Copy"
+    | "CompleteMultipartUpload"
+    | "Origin"
+    | "Replication"
+    | "Delete"
+    | "DeleteMarkerCreated"
+    | "RestorePost"
+    | "RestoreCompleted";
   bucket: string;
   region: string;
   key: string;
@@ -34,6 +47,10 @@ export interface CosHandlerOptions {
   ciProcess?: CiProcessHandler;
   /** The CAM policy of a SecretId, if it has one; requests signed by it must be allowed by it. */
   policyFor?: (secretId: string) => CamPolicy | undefined;
+  /** How long a restore of each tier takes before its temporary copy is readable (POST Object restore). */
+  restoreDelaysMs: Readonly<Record<RestoreTier, number>>;
+  /** Runs `work` after `ms` milliseconds, unless the local cloud closes first. */
+  schedule: (ms: number, work: () => void) => void;
 }
 
 /** A request addressed to a bucket (`<bucket>.cos.<region>.myqcloud.com`) or to the service endpoint. */
@@ -82,7 +99,12 @@ export function writtenVersionHeader(object: StoredObject): Record<string, strin
 
 /** Reports a change to the triggers. */
 export function emit(context: RequestContext, operation: CosChange["operation"], object: StoredObject): void {
-  context.options.onChange({
+  context.options.onChange(changeOf(context, operation, object));
+}
+
+/** The change a request made, as triggers get it. */
+export function changeOf(context: RequestContext, operation: CosChange["operation"], object: StoredObject): CosChange {
+  return {
     operation,
     bucket: bucketName(context),
     region: context.options.store.getBucket(bucketName(context))?.region ?? context.target.region,
@@ -90,7 +112,7 @@ export function emit(context: RequestContext, operation: CosChange["operation"],
     object,
     requestId: context.requestId,
     sourceIp: context.req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
-  });
+  };
 }
 
 /** The query string as decoded pairs, in order; a name without `=` has the value "". */

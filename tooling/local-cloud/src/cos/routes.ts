@@ -32,6 +32,7 @@ import {
   putObject,
 } from "./objects.ts";
 import { notImplemented, type RequestContext } from "./request.ts";
+import { postObjectRestore } from "./restore.ts";
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from "./tagging.ts";
 
 /** What a request addresses: the account (GET Service), a bucket (`/`), or an object (`/<key>`). */
@@ -200,6 +201,15 @@ export const COS_ROUTES: readonly CosRoute[] = [
     subresource: ["uploads"],
     api: "InitiateMultipartUpload",
     handle: initiateMultipartUpload,
+  },
+  // Doc 436/12633: POST Object restore; CAM action cos:PostObjectRestore.
+  {
+    method: "POST",
+    scope: "object",
+    subresource: ["restore"],
+    accepts: ["restore", "versionId"],
+    api: "PostObjectRestore",
+    handle: postObjectRestore,
   },
   {
     method: "POST",

@@ -60,7 +60,23 @@ export interface StoredObject extends ObjectAttributes {
   versionId?: string;
   /** A delete marker (versioning): no bytes, no attributes that matter; GET of its key answers 404. */
   deleteMarker?: true;
+  /** The last restore of an ARCHIVE or DEEP_ARCHIVE version (POST Object restore), if any. */
+  restore?: RestoreState;
 }
+
+/** A restore of an archived version (doc 436/12633): when its temporary copy is readable, and until when. */
+export interface RestoreState {
+  tier: RestoreTier;
+  days: number;
+  requestedAt: string;
+  /** When the temporary copy becomes readable: before it, the restore is ongoing. */
+  readyAt: string;
+  /** When the temporary copy is removed again (`readyAt` plus `days`). */
+  expiresAt: string;
+}
+
+/** The restore modes of POST Object restore's `CASJobParameters/Tier`. */
+export type RestoreTier = "Expedited" | "Standard" | "Bulk";
 
 export interface Segment {
   file: string;
@@ -443,16 +459,35 @@ export class ObjectStore {
     return this.#update(bucketName, key, (existing) => ({ ...existing, acl }));
   }
 
-  /** Changes the current version of an object in place (its tags, its ACL). */
+  /**
+   * POST Object restore: records a restore of the current version, or of the version `versionId` names.
+   * `change` gets the version as it is and returns its new restore state (it may throw to refuse).
+   */
+  async setRestore(
+    bucketName: string,
+    key: string,
+    versionId: string | undefined,
+    change: (existing: StoredObject) => RestoreState,
+  ): Promise<StoredObject> {
+    return this.#update(bucketName, key, (existing) => ({ ...existing, restore: change(existing) }), versionId);
+  }
+
+  /** Changes the current version of an object (or the version `versionId` names) in place (its tags, its ACL). */
   async #update(
     bucketName: string,
     key: string,
     change: (existing: StoredObject) => StoredObject,
+    versionId?: string,
   ): Promise<StoredObject> {
     const bucket = this.#bucket(bucketName);
     return this.#serialize(bucketName, key, async () => {
-      const existing = bucket.objects.get(key);
-      if (!existing) throw new CosError("NoSuchKey", "the specified key does not exist");
+      const existing = versionId === undefined ? bucket.objects.get(key) : this.version(bucketName, key, versionId);
+      if (existing?.deleteMarker) throw new CosError("MethodNotAllowed", "the specified version is a delete marker");
+      if (!existing) {
+        throw versionId === undefined
+          ? new CosError("NoSuchKey", "the specified key does not exist")
+          : new CosError("NoSuchVersion", "the specified version does not exist");
+      }
       const updated = change(existing);
       await this.#journal(bucketName, { update: updated });
       replaceVersion(bucket, updated);
