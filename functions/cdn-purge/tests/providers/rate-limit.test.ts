@@ -1,39 +1,41 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRateLimiter } from "../../src/providers/rate-limit.ts";
 import { backoffMs, DEFAULT_RETRY } from "../../src/providers/retry.ts";
 
 describe("createRateLimiter: one token bucket", () => {
-  it("spaces requests 1000/perSecond ms apart, so no one-second window holds more than perSecond", async () => {
-    const limiter = createRateLimiter({ perSecond: 20 });
-    const started = performance.now();
+  // On vitest's fake clock: the limiter's waits and its clock advance only when the test says, so the figures are
+  // exact and no test depends on the machine's speed.
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Starts `count` takes at once and records the fake time at which each one is let through. */
+  function granted(limiter: ReturnType<typeof createRateLimiter>, count: number): number[] {
+    const started = Date.now();
     const times: number[] = [];
-    await Promise.all(
-      Array.from({ length: 11 }, async () => {
-        await limiter.take();
-        times.push(performance.now() - started);
-      }),
-    );
-    times.sort((a, b) => a - b);
-    expect(times[0]).toBeLessThan(20);
-    // Ten waits of 50 ms after the first.
-    expect(times[10]).toBeGreaterThanOrEqual(480);
-    expect(times[10]).toBeLessThan(800);
-    for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThan(35);
+    for (let i = 0; i < count; i++) void limiter.take().then(() => times.push(Date.now() - started));
+    return times;
+  }
+
+  it("spaces requests 1000/perSecond ms apart, so no one-second window holds more than perSecond", async () => {
+    const times = granted(createRateLimiter({ perSecond: 20 }), 11);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(times).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500]);
   });
 
   it("lets a burst through at once, then refills at the rate", async () => {
-    let now = 0;
-    const limiter = createRateLimiter({ perSecond: 10, burst: 3, now: () => now });
-    const started = performance.now();
-    await limiter.take();
-    await limiter.take();
-    await limiter.take();
-    now = 100; // one token refilled
-    await limiter.take();
-    expect(performance.now() - started).toBeLessThan(30);
-    // The bucket is empty: the next taker waits for the next token, 100 ms at 10 a second.
-    await limiter.take();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    const limiter = createRateLimiter({ perSecond: 10, burst: 3 });
+    const first = granted(limiter, 3);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(first).toEqual([0, 0, 0]);
+    await vi.advanceTimersByTimeAsync(100); // one token refilled
+    const next = granted(limiter, 2);
+    await vi.advanceTimersByTimeAsync(1000);
+    // The fourth goes at once on the refilled token; the fifth waits for the next one, 100 ms at 10 a second.
+    expect(next).toEqual([0, 100]);
   });
 
   it("rejects with the signal's reason and gives the reserved turn back", async () => {
@@ -43,10 +45,10 @@ describe("createRateLimiter: one token bucket", () => {
     const waiting = limiter.take(controller.signal);
     controller.abort(new Error("deadline"));
     await expect(waiting).rejects.toThrow("deadline");
-    // The aborted taker's turn was returned: the next one waits one interval, not two.
-    const started = performance.now();
-    await limiter.take();
-    expect(performance.now() - started).toBeLessThan(700);
+    // The aborted taker's turn was returned: the next one waits one interval (500 ms), not two.
+    const times = granted(limiter, 1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(times).toEqual([500]);
     await expect(limiter.take(AbortSignal.abort(new Error("already")))).rejects.toThrow("already");
   });
 
