@@ -12,6 +12,8 @@
 //              other, one HEAD and one withKey write
 //   drift      the table's drift: every 20th row (offset 2) deleted, one extra row after every 20th key (offset 3)
 //   drop       drops the tables
+
+import { readFileSync } from "node:fs";
 import type { CosClient } from "@cosfn/cos";
 import { createCosClient } from "@cosfn/cos";
 import { cosEvent, parseCosEvent } from "@cosfn/events";
@@ -63,6 +65,44 @@ export interface RunResult {
   listMs?: number;
   loopMs?: number;
   rows?: number;
+  /** CPU time (user + system) of the PostgreSQL backends serving the instances during the phase, from /proc. */
+  dbCpuMs?: number;
+  dbBackends?: number;
+}
+
+/** CPU time of one process from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms), or undefined. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The PostgreSQL backends serving the instances (by application_name) and their CPU time so far. */
+async function backendCpu(): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: options.adminUrl, application_name: "cosfn-bench-sampler" });
+  await client.connect();
+  const { rows } = await client.query(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+    [options.appName],
+  );
+  await client.end();
+  const cpu = new Map<number, number>();
+  for (const row of rows) {
+    const ms = processCpuMs(row.pid as number);
+    if (ms !== undefined) cpu.set(row.pid as number, ms);
+  }
+  return cpu;
+}
+
+/** What the backends used between two readings (a backend that ended in between is not counted). */
+function backendCpuSince(before: Map<number, number>, after: Map<number, number>): { ms: number; backends: number } {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return { ms, backends: after.size };
 }
 
 type MainHandler = (event: unknown, context: ReturnType<typeof scfContext>) => Promise<HandlerSummary>;
@@ -144,6 +184,7 @@ async function events(): Promise<RunResult> {
   })();
   let next = 0;
   let failed = 0;
+  const dbBefore = await backendCpu();
   const run = await measure(() =>
     Promise.all(
       instances.map(async (main) => {
@@ -155,6 +196,7 @@ async function events(): Promise<RunResult> {
       }),
     ),
   );
+  const db = backendCpuSince(dbBefore, await backendCpu());
   sampling = false;
   await sampleLoop;
   const { rows } = await sampler.query(`SELECT count(*)::int AS n FROM "${options.table}" WHERE is_current`);
@@ -166,6 +208,8 @@ async function events(): Promise<RunResult> {
     maxConnections,
     connectionSamples: samples,
     rows: rows[0].n as number,
+    dbCpuMs: db.ms,
+    dbBackends: db.backends,
   };
 }
 
@@ -201,6 +245,7 @@ async function latency(): Promise<RunResult> {
   const total: number[] = [];
   const head: number[] = [];
   let failed = 0;
+  const dbBefore = await backendCpu();
   const run = await measure(async () => {
     for (const [i, record] of records.entries()) {
       const started = performance.now();
@@ -209,6 +254,7 @@ async function latency(): Promise<RunResult> {
       if ((result as { detail?: { result?: string } } | undefined)?.detail?.result === "unchanged") failed++;
     }
   });
+  const db = backendCpuSince(dbBefore, await backendCpu());
   // The same records with the real HEAD against the local cloud (the objects exist: the row is overwritten).
   for (const [i, record] of records.entries()) {
     const started = performance.now();
@@ -221,21 +267,31 @@ async function latency(): Promise<RunResult> {
     head.push(performance.now() - started);
   }
   await store.close();
-  return { ms: run.ms, cpuMs: run.cpuMs, failed, stubbed, total, head };
+  return { ms: run.ms, cpuMs: run.cpuMs, failed, stubbed, total, head, dbCpuMs: db.ms, dbBackends: db.backends };
 }
 
 async function reconcile(): Promise<RunResult> {
   const main = await instance();
   const timer = { Type: "Timer", TriggerName: "reconcile", Time: new Date().toISOString(), Message: "" };
+  const dbBefore = await backendCpu();
   const run = await measure(() => main(timer, context()));
+  const db = backendCpuSince(dbBefore, await backendCpu());
   const record = run.value.records[0] as { detail?: unknown } | undefined;
-  return { ms: run.ms, cpuMs: run.cpuMs, failed: run.value.failed, detail: record?.detail ?? record };
+  return {
+    ms: run.ms,
+    cpuMs: run.cpuMs,
+    failed: run.value.failed,
+    detail: record?.detail ?? record,
+    dbCpuMs: db.ms,
+    dbBackends: db.backends,
+  };
 }
 
 async function baseline(): Promise<RunResult> {
   const store = openStore();
   await store.migrate();
   const cos = cosClient();
+  const dbBefore = await backendCpu();
   const run = await measure(async () => {
     const started = performance.now();
     const keys: string[] = [];
@@ -251,6 +307,7 @@ async function baseline(): Promise<RunResult> {
     }
     return { listMs, loopMs: performance.now() - loopStarted, listed: keys.length };
   });
+  const db = backendCpuSince(dbBefore, await backendCpu());
   await store.close();
   return {
     ms: run.ms,
@@ -259,6 +316,8 @@ async function baseline(): Promise<RunResult> {
     listMs: run.value.listMs,
     loopMs: run.value.loopMs,
     rows: run.value.listed,
+    dbCpuMs: db.ms,
+    dbBackends: db.backends,
   };
 }
 

@@ -128,7 +128,7 @@ const notes: string[] = [
     .map((n) => n.toFixed(1))
     .join(", ")}: the machine is shared; its other processes take CPU from every phase`,
   `PostgreSQL ${adminUrl.replace(/\/\/[^@]*@/, "//")} (the machine's server); DB_POOL_SIZE=${poolSize}; COS is the local cloud (its own process, HEADs are real HTTP requests)`,
-  "CPU: user + system time of the function process during the phase, of the local cloud's process, and of the whole machine (/proc/stat: PostgreSQL's backends and anything else running)",
+  "CPU: user + system time of the function process during the phase, of the local cloud's process, of the PostgreSQL backends serving the function process (/proc/<pid>/stat of the pids pg_stat_activity gives for its application_name, 10 ms ticks; a backend that ended during the phase is not counted), and of the rest of the machine (/proc/stat minus those: other engineers' processes)",
 ];
 const tables: string[] = [];
 const newTable = (label: string, r: number) => {
@@ -161,10 +161,17 @@ try {
       figure("events: current rows after", "rows", events.run.rows ?? 0);
       figure("events: function CPU per record", "ms/record", events.run.cpuMs / objects);
       figure("events: local-cloud CPU per record", "ms/record", events.cloudCpuMs / objects);
+      figure("events: function process's cores busy (CPU / wall)", "cores", events.run.cpuMs / events.run.ms);
       figure(
-        "events: rest of the machine's CPU per record (PostgreSQL, ...)",
+        "events: PostgreSQL backends' cores busy (CPU / wall)",
+        "cores",
+        (events.run.dbCpuMs ?? 0) / events.run.ms,
+      );
+      figure("events: PostgreSQL backends' CPU per record", "ms/record", (events.run.dbCpuMs ?? 0) / objects);
+      figure(
+        "events: rest of the machine's CPU per record (other processes)",
         "ms/record",
-        Math.max(0, events.machineCpuMs - events.run.cpuMs - events.cloudCpuMs) / objects,
+        Math.max(0, events.machineCpuMs - events.run.cpuMs - events.cloudCpuMs - (events.run.dbCpuMs ?? 0)) / objects,
       );
       figure("events: COS HEADs per record", "requests", (events.requests.HeadObject ?? 0) / objects);
       if (r === 1)
@@ -185,6 +192,11 @@ try {
       figure("latency: the record with the real HEAD (median)", "µs", us(quantile(lat.run.total ?? [], 0.5)));
       figure("latency: the HEAD alone (median)", "µs", us(quantile(lat.run.head ?? [], 0.5)));
       figure("latency: function CPU per record, HEAD stubbed", "µs", us(lat.run.cpuMs / stubbed.length));
+      figure(
+        "latency: PostgreSQL backends' CPU per record, HEAD stubbed",
+        "µs",
+        us((lat.run.dbCpuMs ?? 0) / Math.max(1, stubbed.length)),
+      );
       figure("latency: records that wrote nothing (should be 0)", "records", lat.run.failed);
     }
 
@@ -212,13 +224,29 @@ try {
       );
       figure("reconcile, empty table: function CPU", "ms", empty.run.cpuMs);
       figure("reconcile, empty table: local-cloud CPU", "ms", empty.cloudCpuMs);
+      figure("reconcile, empty table: PostgreSQL backends' CPU", "ms", empty.run.dbCpuMs ?? 0);
       figure(
-        "reconcile, empty table: rest of the machine's CPU (PostgreSQL, ...)",
+        "reconcile, empty table: function process's cores busy (CPU / wall)",
+        "cores",
+        empty.run.cpuMs / empty.run.ms,
+      );
+      figure(
+        "reconcile, empty table: rest of the machine's CPU (other processes)",
         "ms",
-        Math.max(0, empty.machineCpuMs - empty.run.cpuMs - empty.cloudCpuMs),
+        Math.max(0, empty.machineCpuMs - empty.run.cpuMs - empty.cloudCpuMs - (empty.run.dbCpuMs ?? 0)),
       );
       figure("reconcile, empty table: COS HEADs", "requests", empty.requests.HeadObject ?? 0);
-      figure("baseline, empty table: loop time per key (sampled)", "ms", (baseEmpty.run.loopMs ?? 0) / sample);
+      figure("baseline, empty table: loop time per key (sampled)", "µs", (1000 * (baseEmpty.run.loopMs ?? 0)) / sample);
+      figure(
+        "baseline, empty table: function CPU per key (sampled, listing included)",
+        "µs",
+        (1000 * baseEmpty.run.cpuMs) / sample,
+      );
+      figure(
+        "baseline, empty table: PostgreSQL backends' CPU per key (sampled)",
+        "µs",
+        (1000 * (baseEmpty.run.dbCpuMs ?? 0)) / sample,
+      );
       figure("baseline: listing time", "ms", baseEmpty.run.listMs ?? 0);
 
       process.stderr.write("  reconcile: drifting the bucket and the table by 5% each way...\n");
@@ -244,13 +272,18 @@ try {
       );
       figure("reconcile, drifted table: function CPU", "ms", drift.run.cpuMs);
       figure("reconcile, drifted table: local-cloud CPU", "ms", drift.cloudCpuMs);
+      figure("reconcile, drifted table: PostgreSQL backends' CPU", "ms", drift.run.dbCpuMs ?? 0);
       figure(
-        "reconcile, drifted table: rest of the machine's CPU (PostgreSQL, ...)",
+        "reconcile, drifted table: rest of the machine's CPU (other processes)",
         "ms",
-        Math.max(0, drift.machineCpuMs - drift.run.cpuMs - drift.cloudCpuMs),
+        Math.max(0, drift.machineCpuMs - drift.run.cpuMs - drift.cloudCpuMs - (drift.run.dbCpuMs ?? 0)),
       );
       figure("reconcile, drifted table: COS HEADs", "requests", drift.requests.HeadObject ?? 0);
-      figure("baseline, drifted table: loop time per key (sampled)", "ms", (baseDrift.run.loopMs ?? 0) / sample);
+      figure(
+        "baseline, drifted table: loop time per key (sampled)",
+        "µs",
+        (1000 * (baseDrift.run.loopMs ?? 0)) / sample,
+      );
       if (r === 1) {
         notes.push(
           `reconcile run 1, empty: ${JSON.stringify(empty.run.detail)}; COS requests ${JSON.stringify(empty.requests)}`,
