@@ -6,6 +6,7 @@ import { accessDenied, cosResource } from "./cam-needs.ts";
 import { storedContentType } from "./content-type.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_DELETE, MAX_OBJECT_BYTES } from "./limits.ts";
+import { pullFromOrigin } from "./origin.ts";
 import { readPostForm } from "./post-object.ts";
 import {
   bucketName,
@@ -95,7 +96,12 @@ export async function getObject(context: RequestContext): Promise<void> {
   const { req, res, key, query, options } = context;
   const withBody = req.method !== "HEAD";
   const versionId = query.get("versionId");
-  const object = findVersion(context, versionId);
+  // A GET of a key that has never existed (no version, no marker) may be pulled from the bucket's origin.
+  const pulled =
+    withBody && versionId === undefined && options.store.latest(bucketName(context), key) === undefined
+      ? await pullFromOrigin(context)
+      : undefined;
+  const object = pulled ?? findVersion(context, versionId);
   // HEAD answers an archived object's metadata and restore state; GET needs its restored copy.
   if (withBody) checkReadable(object);
   const headers = objectHeaders(object);

@@ -31,6 +31,7 @@ import {
   postObject,
   putObject,
 } from "./objects.ts";
+import { deleteBucketOrigin, getBucketOrigin, putBucketOrigin } from "./origin.ts";
 import { notImplemented, type RequestContext } from "./request.ts";
 import { postObjectRestore } from "./restore.ts";
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from "./tagging.ts";
@@ -107,6 +108,18 @@ export const COS_ROUTES: readonly CosRoute[] = [
     api: "GetBucketVersioning",
     handle: getBucketVersioning,
   },
+  // Origin pull (docs 436/52813, 436/52814, 436/52815): CAM actions cos:PutBucketOrigin / GetBucketOrigin /
+  // DeleteBucketOrigin.
+  ...(["PUT", "GET", "DELETE"] as const).map(
+    (method): CosRoute => ({
+      method,
+      scope: "bucket",
+      subresource: ["origin"],
+      accepts: ["origin"],
+      api: `${method === "PUT" ? "Put" : method === "GET" ? "Get" : "Delete"}BucketOrigin`,
+      handle: method === "PUT" ? putBucketOrigin : method === "GET" ? getBucketOrigin : deleteBucketOrigin,
+    }),
+  ),
   { method: "HEAD", scope: "bucket", api: "HeadBucket", handle: headBucket },
   { method: "DELETE", scope: "bucket", accepts: [], api: "DeleteBucket", handle: deleteBucket },
   {

@@ -91,6 +91,23 @@ export interface Bucket {
   versioning?: VersioningStatus;
   /** Absent: private. */
   acl?: BucketAcl;
+  /** Origin-pull rules (PUT Bucket origin), by priority; absent: none. */
+  origin?: OriginRule[];
+}
+
+/** One origin-pull rule (doc 436/52813), as the local cloud keeps it. */
+export interface OriginRule {
+  priority: number;
+  /** Only `Mirror` is served: fetch the missing object, store it, serve it. */
+  type: "Mirror";
+  /** `OriginCondition/Prefix`: the keys the rule covers ("" for all). */
+  prefix: string;
+  /** `OriginInfo/HostInfo/HostName`: `host[:port]` of the origin. */
+  hostName: string;
+  /** `OriginParameter/Protocol`: the scheme of the origin request (`FOLLOW`: the request's own, http here). */
+  protocol: "HTTP" | "HTTPS" | "FOLLOW";
+  /** `OriginParameter/FollowQueryString`: pass the request's query string on to the origin. */
+  followQueryString: boolean;
 }
 
 /** A version listing's options (GET Bucket Object Versions, doc 436/35521). */
@@ -270,6 +287,14 @@ export class ObjectStore {
     await this.#journals.get(name)?.close();
     this.#journals.delete(name);
     await rm(this.#bucketDir(name), { recursive: true, force: true });
+    await this.#saveBuckets();
+  }
+
+  /** PUT Bucket origin (the rules) and DELETE Bucket origin (`undefined`). */
+  async setOrigin(name: string, rules: OriginRule[] | undefined): Promise<void> {
+    const bucket = this.#bucket(name);
+    if (rules === undefined) delete bucket.origin;
+    else bucket.origin = rules;
     await this.#saveBuckets();
   }
 
@@ -1125,8 +1150,8 @@ function hashName(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-function publicBucket({ name, region, createdAt, versioning, acl }: Bucket): Bucket {
-  return { name, region, createdAt, ...(versioning && { versioning }), ...(acl && { acl }) };
+function publicBucket({ name, region, createdAt, versioning, acl, origin }: Bucket): Bucket {
+  return { name, region, createdAt, ...(versioning && { versioning }), ...(acl && { acl }), ...(origin && { origin }) };
 }
 
 /** What a copy with `x-cos-metadata-directive: Copy` takes from its source: not its ACL, which is not metadata. */
