@@ -59,7 +59,9 @@ export {
   MIN_PART_BYTES,
 } from "./cos/limits.ts";
 export { parseRange } from "./cos/objects.ts";
+export { Replicator } from "./cos/replication.ts";
 export type { CiProcessHandler, CosChange } from "./cos/request.ts";
+export { ARCHIVE_CLASSES, DEFAULT_RESTORE_DELAYS_MS } from "./cos/restore.ts";
 export { CI_ACTIONS, COS_ROUTES, type CosRoute, type CosScope, matchCosRoute } from "./cos/routes.ts";
 export { type Credentials, camSafeUrlEncode, cosSignature, verifyCosSignature } from "./cos/signature.ts";
 export {
@@ -71,6 +73,12 @@ export {
   type ObjectAcl,
   type ObjectAttributes,
   ObjectStore,
+  type OriginRule,
+  type ReplicationConfiguration,
+  type ReplicationRule,
+  type ReplicationStatus,
+  type RestoreState,
+  type RestoreTier,
   type StoredObject,
   type VersioningStatus,
   versionIdOf,

@@ -12,6 +12,7 @@ import {
 } from "./cloud-api/index.ts";
 import { CosError } from "./cos/errors.ts";
 import { cosTarget, handleCosRequest, parseCosRequest } from "./cos/handler.ts";
+import { Replicator } from "./cos/replication.ts";
 import { answerCosError } from "./cos/response.ts";
 import { DEFAULT_RESTORE_DELAYS_MS } from "./cos/restore.ts";
 import type { Credentials } from "./cos/signature.ts";
@@ -71,6 +72,8 @@ export interface LocalCloudOptions {
    * `cos:ObjectRestore:Completed` is emitted. Default: 1 minute, 3 hours, 5 hours; tests set milliseconds.
    */
   restoreDelaysMs?: Partial<Record<RestoreTier, number>>;
+  /** How long after a write (or delete marker) cross-region replication copies it. Default 1,000 ms. */
+  replicationDelayMs?: number;
 }
 
 export interface LocalCloud {
@@ -79,6 +82,8 @@ export interface LocalCloud {
   readonly port: number;
   readonly store: ObjectStore;
   readonly triggers: Triggers;
+  /** Cross-region replication in progress: `idle()` resolves once every scheduled copy is done. */
+  readonly replication: Replicator;
   readonly faults: Faults;
   /** The Cloud API 3.0 endpoint (`cdn`, `teo`): its recorded calls, throttling, quotas and failures. */
   readonly cloudApi: CloudApi;
@@ -117,13 +122,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }, ms);
     timers.add(timer);
   };
+  const replication = new Replicator(store, schedule, options.replicationDelayMs ?? 1_000, (change) =>
+    triggers.dispatch(change),
+  );
   const cosOptions = {
     restoreDelaysMs: { ...DEFAULT_RESTORE_DELAYS_MS, ...options.restoreDelaysMs },
     schedule,
     policyFor,
     store,
     credentials: () => credentials,
-    onChange: (change: Parameters<Triggers["dispatch"]>[0]) => triggers.dispatch(change),
+    onChange: async (change: Parameters<Triggers["dispatch"]>[0]) => {
+      // A write is not failed by its replication: the copy then simply does not happen.
+      await replication.observe(change).catch(() => {});
+      triggers.dispatch(change);
+    },
     ...(options.cloudInfinite && { ciProcess: cloudInfinite(options.cloudInfinite) }),
   };
   const cloudApi = new CloudApi({
@@ -182,6 +194,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     port,
     store,
     triggers,
+    replication,
     faults,
     cloudApi,
     credentials,

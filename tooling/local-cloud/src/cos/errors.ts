@@ -37,6 +37,7 @@ const STATUS: Record<string, number> = {
   NoSuchVersion: 404,
   NotImplemented: 501,
   PreconditionFailed: 412,
+  ReplicationConfigurationnotFoundError: 404,
   RequestTimeTooSkewed: 403,
   RestoreAlreadyInProgress: 409,
   SignatureDoesNotMatch: 403,

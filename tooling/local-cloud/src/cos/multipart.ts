@@ -42,7 +42,7 @@ export async function completeMultipartUpload(context: RequestContext): Promise<
     etag: String(part.ETag ?? ""),
   }));
   const object = await options.store.completeUpload(upload, parts);
-  emit(context, "CompleteMultipartUpload", object);
+  await emit(context, "CompleteMultipartUpload", object);
   sendXml(
     res,
     200,

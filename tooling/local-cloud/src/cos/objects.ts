@@ -8,6 +8,7 @@ import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_DELETE, MAX_OBJECT_BYTES } from "./limits.ts";
 import { pullFromOrigin } from "./origin.ts";
 import { readPostForm } from "./post-object.ts";
+import { replicationHeaders } from "./replication.ts";
 import {
   bucketName,
   drain,
@@ -41,7 +42,7 @@ export async function putObject(context: RequestContext): Promise<void> {
   const { req, res, key, options } = context;
   const attributes = attributesFrom(req, key);
   const object = await options.store.put(bucketName(context), key, req, attributes, uploadChecks(req));
-  emit(context, "Put", object);
+  await emit(context, "Put", object);
   sendEmpty(res, 200, {
     ETag: `"${object.etag}"`,
     "x-cos-hash-crc64ecma": object.crc64,
@@ -65,7 +66,7 @@ export async function postObject(context: RequestContext): Promise<void> {
   });
   // The rest of the form, if any, is read and dropped.
   req.resume();
-  emit({ ...context, key: upload.key }, "Post", object);
+  await emit({ ...context, key: upload.key }, "Post", object);
   const location = `http://${req.headers.host ?? ""}/${encodeURIComponent(upload.key).replace(/%2F/g, "/")}`;
   const headers = {
     ETag: `"${object.etag}"`,
@@ -197,7 +198,7 @@ function httpDate(header: string | undefined): number | undefined {
 export async function deleteObject(context: RequestContext): Promise<void> {
   const { res, key, query, options } = context;
   const outcome = await options.store.delete(bucketName(context), key, query.get("versionId"));
-  emitDelete(context, outcome);
+  await emitDelete(context, outcome);
   sendEmpty(res, 204, deleteHeaders(outcome));
 }
 
@@ -206,9 +207,9 @@ export async function deleteObject(context: RequestContext): Promise<void> {
  * (versioning enabled or suspended), `cos:ObjectRemove:Delete` when it removed a version for good (an
  * unversioned bucket, or a delete naming a versionId); nothing when nothing changed.
  */
-function emitDelete(context: RequestContext, outcome: DeleteOutcome): void {
-  if (outcome.marker) emit(context, "DeleteMarkerCreated", outcome.marker);
-  else if (outcome.removed) emit(context, "Delete", outcome.removed);
+async function emitDelete(context: RequestContext, outcome: DeleteOutcome): Promise<void> {
+  if (outcome.marker) await emit(context, "DeleteMarkerCreated", outcome.marker);
+  else if (outcome.removed) await emit(context, "Delete", outcome.removed);
 }
 
 /**
@@ -259,7 +260,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
       ? replaced
       : sourceObject && { ...pickAttributes(sourceObject), ...(replaced.acl && { acl: replaced.acl }) },
   );
-  emit(context, "Copy", object);
+  await emit(context, "Copy", object);
   sendXml(
     res,
     200,
@@ -314,7 +315,7 @@ export async function deleteMultipleObjects(context: RequestContext): Promise<vo
     }
     const versionId = objects[i]?.VersionId;
     const outcome = await options.store.delete(bucketName(context), key, versionId);
-    emitDelete(context, outcome);
+    await emitDelete(context, outcome);
     if (quiet) continue;
     // As DELETE Object answers it, per key (doc 436/8289): the version removed, or the marker created.
     const deleted: XmlNode[] = [["Key", key]];
@@ -385,6 +386,7 @@ function objectHeaders(object: StoredObject): Record<string, string> {
     ...(object.tags.length > 0 && { "x-cos-tagging-count": String(object.tags.length) }),
     ...versionHeader(object),
     ...restoreHeaders(object),
+    ...replicationHeaders(object),
     ...object.headers,
     ...object.meta,
   };

@@ -139,7 +139,7 @@ export async function pullFromOrigin(context: RequestContext): Promise<StoredObj
     },
     length === undefined ? {} : { expectedBytes: Number(length) },
   );
-  emit(context, "Origin", object);
+  await emit(context, "Origin", object);
   return object;
 }
 

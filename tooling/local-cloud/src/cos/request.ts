@@ -43,7 +43,8 @@ export type CiProcessHandler = (request: {
 export interface CosHandlerOptions {
   store: ObjectStore;
   credentials: () => readonly Credentials[];
-  onChange: (change: CosChange) => void;
+  /** Reports a change (to replication, then to triggers); the request is answered once it resolves. */
+  onChange: (change: CosChange) => void | Promise<void>;
   ciProcess?: CiProcessHandler;
   /** The CAM policy of a SecretId, if it has one; requests signed by it must be allowed by it. */
   policyFor?: (secretId: string) => CamPolicy | undefined;
@@ -98,8 +99,12 @@ export function writtenVersionHeader(object: StoredObject): Record<string, strin
 }
 
 /** Reports a change to the triggers. */
-export function emit(context: RequestContext, operation: CosChange["operation"], object: StoredObject): void {
-  context.options.onChange(changeOf(context, operation, object));
+export async function emit(
+  context: RequestContext,
+  operation: CosChange["operation"],
+  object: StoredObject,
+): Promise<void> {
+  await context.options.onChange(changeOf(context, operation, object));
 }
 
 /** The change a request made, as triggers get it. */

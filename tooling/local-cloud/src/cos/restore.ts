@@ -104,7 +104,7 @@ export async function postObjectRestore(context: RequestContext): Promise<void> 
     };
   });
   if (!started) return sendEmpty(res, 200, versionHeader(object));
-  emit(context, "RestorePost", object);
+  await emit(context, "RestorePost", object);
   const completed = changeOf(context, "RestoreCompleted", object);
   options.schedule(options.restoreDelaysMs[tier], () => {
     const version = options.store.getBucket(completed.bucket)
@@ -112,7 +112,7 @@ export async function postObjectRestore(context: RequestContext): Promise<void> 
       : undefined;
     // Only if the version is still there and this is still its restore.
     if (version?.restore?.requestedAt === object.restore?.requestedAt)
-      options.onChange({ ...completed, object: version as StoredObject });
+      void Promise.resolve(options.onChange({ ...completed, object: version as StoredObject })).catch(() => {});
   });
   sendEmpty(res, 202, versionHeader(object));
 }

@@ -32,6 +32,7 @@ import {
   putObject,
 } from "./objects.ts";
 import { deleteBucketOrigin, getBucketOrigin, putBucketOrigin } from "./origin.ts";
+import { deleteBucketReplication, getBucketReplication, putBucketReplication } from "./replication.ts";
 import { notImplemented, type RequestContext } from "./request.ts";
 import { postObjectRestore } from "./restore.ts";
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from "./tagging.ts";
@@ -83,6 +84,26 @@ function notServed(what: string): (context: RequestContext) => Promise<void> {
   };
 }
 
+type Handler = CosRoute["handle"];
+
+/** PUT, GET and DELETE of a bucket configuration `/?<subresource>`, APIs `Put|Get|DeleteBucket<name>`. */
+function configurationRoutes(subresource: string, name: string, [put, get, remove]: [Handler, Handler, Handler]) {
+  return [
+    ["PUT", "Put", put],
+    ["GET", "Get", get],
+    ["DELETE", "Delete", remove],
+  ].map(
+    ([method, verb, handle]): CosRoute => ({
+      method: method as string,
+      scope: "bucket",
+      subresource: [subresource],
+      accepts: [subresource],
+      api: `${verb as string}Bucket${name}`,
+      handle: handle as Handler,
+    }),
+  );
+}
+
 /**
  * Every COS API the local cloud routes, in the order they are tried: for a method and scope, the first route
  * whose sub-resource (or header) the request has and whose `accepts` its query fits.
@@ -110,16 +131,14 @@ export const COS_ROUTES: readonly CosRoute[] = [
   },
   // Origin pull (docs 436/52813, 436/52814, 436/52815): CAM actions cos:PutBucketOrigin / GetBucketOrigin /
   // DeleteBucketOrigin.
-  ...(["PUT", "GET", "DELETE"] as const).map(
-    (method): CosRoute => ({
-      method,
-      scope: "bucket",
-      subresource: ["origin"],
-      accepts: ["origin"],
-      api: `${method === "PUT" ? "Put" : method === "GET" ? "Get" : "Delete"}BucketOrigin`,
-      handle: method === "PUT" ? putBucketOrigin : method === "GET" ? getBucketOrigin : deleteBucketOrigin,
-    }),
-  ),
+  ...configurationRoutes("origin", "Origin", [putBucketOrigin, getBucketOrigin, deleteBucketOrigin]),
+  // Replication (docs 436/19223, 436/19222, 436/19221): CAM actions cos:PutBucketReplication /
+  // GetBucketReplication / DeleteBucketReplication.
+  ...configurationRoutes("replication", "Replication", [
+    putBucketReplication,
+    getBucketReplication,
+    deleteBucketReplication,
+  ]),
   { method: "HEAD", scope: "bucket", api: "HeadBucket", handle: headBucket },
   { method: "DELETE", scope: "bucket", accepts: [], api: "DeleteBucket", handle: deleteBucket },
   {

@@ -62,7 +62,12 @@ export interface StoredObject extends ObjectAttributes {
   deleteMarker?: true;
   /** The last restore of an ARCHIVE or DEEP_ARCHIVE version (POST Object restore), if any. */
   restore?: RestoreState;
+  /** Cross-region replication (`x-cos-replication-status`): of a source version, or `REPLICA` for a replica. */
+  replicationStatus?: ReplicationStatus;
 }
+
+/** `x-cos-replication-status` (doc 436/19223): a source version's progress, or `REPLICA` on the copy. */
+export type ReplicationStatus = "PENDING" | "COMPLETED" | "FAILED" | "REPLICA";
 
 /** A restore of an archived version (doc 436/12633): when its temporary copy is readable, and until when. */
 export interface RestoreState {
@@ -93,6 +98,27 @@ export interface Bucket {
   acl?: BucketAcl;
   /** Origin-pull rules (PUT Bucket origin), by priority; absent: none. */
   origin?: OriginRule[];
+  /** Cross-region replication (PUT Bucket replication); absent: none. */
+  replication?: ReplicationConfiguration;
+}
+
+/** A bucket's replication configuration (doc 436/19223). */
+export interface ReplicationConfiguration {
+  role: string;
+  rules: ReplicationRule[];
+}
+
+export interface ReplicationRule {
+  id: string;
+  status: "Enabled" | "Disabled";
+  prefix: string;
+  /** The destination bucket (`name-appid`) and its region, from `qcs::cos:<region>::<bucket>`. */
+  bucket: string;
+  region: string;
+  /** `Destination/StorageClass`; absent: the source version's class. */
+  storageClass?: string;
+  /** `DeleteMarkerReplication/Status`: whether delete markers are replicated (default Enabled). */
+  deleteMarkers: boolean;
 }
 
 /** One origin-pull rule (doc 436/52813), as the local cloud keeps it. */
@@ -288,6 +314,24 @@ export class ObjectStore {
     this.#journals.delete(name);
     await rm(this.#bucketDir(name), { recursive: true, force: true });
     await this.#saveBuckets();
+  }
+
+  /** PUT Bucket replication (the configuration) and DELETE Bucket replication (`undefined`). */
+  async setReplication(name: string, configuration: ReplicationConfiguration | undefined): Promise<void> {
+    const bucket = this.#bucket(name);
+    if (configuration === undefined) delete bucket.replication;
+    else bucket.replication = configuration;
+    await this.#saveBuckets();
+  }
+
+  /** Sets one version's `x-cos-replication-status`. */
+  async setReplicationStatus(
+    bucketName: string,
+    key: string,
+    versionId: string,
+    replicationStatus: ReplicationStatus,
+  ): Promise<StoredObject> {
+    return this.#update(bucketName, key, (existing) => ({ ...existing, replicationStatus }), versionId);
   }
 
   /** PUT Bucket origin (the rules) and DELETE Bucket origin (`undefined`). */
@@ -1150,8 +1194,16 @@ function hashName(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-function publicBucket({ name, region, createdAt, versioning, acl, origin }: Bucket): Bucket {
-  return { name, region, createdAt, ...(versioning && { versioning }), ...(acl && { acl }), ...(origin && { origin }) };
+function publicBucket({ name, region, createdAt, versioning, acl, origin, replication }: Bucket): Bucket {
+  return {
+    name,
+    region,
+    createdAt,
+    ...(versioning && { versioning }),
+    ...(acl && { acl }),
+    ...(origin && { origin }),
+    ...(replication && { replication }),
+  };
 }
 
 /** What a copy with `x-cos-metadata-directive: Copy` takes from its source: not its ACL, which is not metadata. */
