@@ -11,7 +11,8 @@ const sourceEvents: unknown[] = [];
 const destinationEvents: unknown[] = [];
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ triggers: { retryDelaysMs: [] }, replicationDelayMs: 50 });
+  // Long enough that the HEADs made before the copy (PENDING, not yet at the destination) finish first, even under load.
+  cloud = await startLocalCloud({ triggers: { retryDelaysMs: [] }, replicationDelayMs: 300 });
   cos = sdkFor(cloud);
 });
 afterAll(() => cloud.close());

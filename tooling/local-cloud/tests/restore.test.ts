@@ -10,7 +10,8 @@ let cloud: LocalCloud;
 let cos: ReturnType<typeof sdkFor>;
 let bucketCount = 0;
 const events: unknown[] = [];
-const DELAYS = { Expedited: 40, Standard: 80, Bulk: 120 };
+// Long enough that the checks made while a restore runs (HEAD, GET, a second restore) finish first, even under load.
+const DELAYS = { Expedited: 300, Standard: 350, Bulk: 400 };
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ triggers: { retryDelaysMs: [] }, restoreDelaysMs: DELAYS });
@@ -36,9 +37,9 @@ async function received() {
   return events.flatMap((event) => parseCosEvent(event));
 }
 
-/** Waits until `check` holds (polling), failing after two seconds. */
+/** Waits until `check` holds (polling), failing after five seconds. */
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 2_000;
+  const deadline = Date.now() + 5_000;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("timed out waiting");
     await new Promise((resolve) => setTimeout(resolve, 10));
