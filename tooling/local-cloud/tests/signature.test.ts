@@ -35,6 +35,21 @@ describe("q-sign verification", () => {
     });
   });
 
+  it("refuses a q-ak with whitespace around it, as COS does (no SecretId matches it), and accepts it without", async () => {
+    for (const padded of [" AKIDtest", "AKIDtest ", "\tAKIDtest"]) {
+      const answer = await rawRequest(cloud, {
+        method: "GET",
+        key: "signed.txt",
+        alterAfterSigning: (headers) => {
+          headers.authorization = (headers.authorization as string).replace("q-ak=AKIDtest", `q-ak=${padded}`);
+        },
+      });
+      expect(answer.status, JSON.stringify(padded)).toBe(403);
+      expect(answer.body).toContain("<Code>InvalidAccessKeyId</Code>");
+    }
+    expect(await rawRequest(cloud, { method: "GET", key: "signed.txt" })).toMatchObject({ status: 200 });
+  });
+
   it("refuses an expired signature and accepts the same request signed now", async () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = await rawRequest(cloud, {

@@ -78,7 +78,9 @@ export function readAuthorization(request: SignedRequest): Map<string, string> |
   if (typeof header === "string" && header !== "") {
     for (const part of header.split("&")) {
       const at = part.indexOf("=");
-      if (at > 0) fields.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+      // Values are taken as they are: COS refuses a `q-ak` with whitespace around it (no SecretId matches), so
+      // the local cloud does not trim it into one that does.
+      if (at > 0) fields.set(part.slice(0, at).trim(), part.slice(at + 1));
     }
     return fields;
   }
