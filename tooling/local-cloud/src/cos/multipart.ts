@@ -1,6 +1,6 @@
 import { CosError } from "./errors.ts";
 import { MAX_PARTS_PER_LIST, MAX_UPLOADS_PER_LIST } from "./limits.ts";
-import { attributesFrom, uploadChecks } from "./objects.ts";
+import { attributesFrom, parseCopySource, uploadChecks } from "./objects.ts";
 import { bucketName, drain, emit, type RequestContext, readText, writtenVersionHeader } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
 import { parseXmlBody, type XmlNode } from "./xml.ts";
@@ -23,11 +23,74 @@ export async function initiateMultipartUpload(context: RequestContext): Promise<
 /** Upload Part: `PUT /<key>?partNumber=N&uploadId=ID`. */
 export async function uploadPart(context: RequestContext): Promise<void> {
   const { req, res, key, query, options } = context;
-  if (req.headers["x-cos-copy-source"] !== undefined)
-    throw new CosError("NotImplemented", "Upload Part - Copy is not implemented by the local cloud");
   const upload = options.store.getUpload(bucketName(context), key, query.get("uploadId") ?? "");
   const part = await options.store.putPart(upload, Number(query.get("partNumber")), req, uploadChecks(req));
   sendEmpty(res, 200, { ETag: `"${part.etag}"` });
+}
+
+/**
+ * Upload Part - Copy (doc 436/8287): `PUT /<key>?partNumber=N&uploadId=ID` with `x-cos-copy-source` (and
+ * `?versionId=` in it) and optionally `x-cos-copy-source-range: bytes=first-last`. The part is stored as if
+ * its bytes had been uploaded (its ETag their MD5).
+ */
+export async function uploadPartCopy(context: RequestContext): Promise<void> {
+  const { req, res, key, query, options } = context;
+  const source = parseCopySource(String(req.headers["x-cos-copy-source"]));
+  // The source, too, exists only at its own region's endpoint.
+  if (options.store.getBucket(source.bucket)?.region !== source.region)
+    throw new CosError("NoSuchBucket", "the copy source bucket does not exist");
+  await drain(req);
+  const upload = options.store.getUpload(bucketName(context), key, query.get("uploadId") ?? "");
+  const sourceObject =
+    source.versionId === undefined
+      ? options.store.head(source.bucket, source.key)
+      : options.store.version(source.bucket, source.key, source.versionId);
+  if (!sourceObject || sourceObject.deleteMarker) {
+    throw source.versionId === undefined
+      ? new CosError("NoSuchKey", "the specified key does not exist")
+      : new CosError("NoSuchVersion", "the specified version does not exist");
+  }
+  const range = parseCopySourceRange(req.headers["x-cos-copy-source-range"], sourceObject.size);
+  const { stream } = options.store.read(source.bucket, source.key, range, source.versionId);
+  let part: Awaited<ReturnType<typeof options.store.putPart>>;
+  try {
+    part = await options.store.putPart(upload, Number(query.get("partNumber")), stream);
+  } finally {
+    stream.destroy();
+  }
+  sendXml(
+    res,
+    200,
+    [
+      "CopyPartResult",
+      [
+        ["ETag", `"${part.etag}"`],
+        ["LastModified", part.lastModified],
+      ],
+    ],
+    sourceObject.versionId !== undefined ? { "x-cos-copy-source-version-id": sourceObject.versionId } : {},
+  );
+}
+
+/**
+ * `x-cos-copy-source-range: bytes=first-last` (inclusive, 0-based) of a source of `size` bytes; absent: the whole
+ * source. A malformed range, or one not inside the source, is `InvalidArgument`.
+ */
+export function parseCopySourceRange(
+  header: string | string[] | undefined,
+  size: number,
+): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d+)-(\d+)$/.exec(String(header).trim());
+  const start = Number(match?.[1]);
+  const end = Number(match?.[2]);
+  if (!match || start > end || end >= size) {
+    throw new CosError(
+      "InvalidArgument",
+      `x-cos-copy-source-range ${JSON.stringify(String(header))} is not bytes=first-last within the source's ${size} bytes`,
+    );
+  }
+  return { start, end };
 }
 
 /** Complete Multipart Upload: `POST /<key>?uploadId=ID` with the parts' numbers and ETags. */

@@ -21,6 +21,7 @@ import {
   listMultipartUploads,
   listParts,
   uploadPart,
+  uploadPartCopy,
 } from "./multipart.ts";
 import {
   copyObject,
@@ -102,6 +103,22 @@ function configurationRoutes(subresource: string, name: string, [put, get, remov
       handle: handle as Handler,
     }),
   );
+}
+
+/** A copy's needs: `action` on the destination, and `cos:GetObject` on the source it reads. */
+function copyNeeds(action: string): (request: RouteRequest) => CamNeed[] {
+  return (request) => {
+    const destination = { action, resource: cosResource(request.region, request.bucket as string, request.key) };
+    try {
+      const source = parseCopySource(String(request.headers["x-cos-copy-source"]));
+      return [
+        destination,
+        { action: "name/cos:GetObject", resource: cosResource(source.region, source.bucket, source.key) },
+      ];
+    } catch {
+      return [destination]; // the handler answers the malformed header
+    }
+  };
 }
 
 /**
@@ -200,6 +217,16 @@ export const COS_ROUTES: readonly CosRoute[] = [
   { method: "GET", scope: "object", subresource: ["acl"], api: "GetObjectACL", handle: getObjectAcl },
   { method: "GET", scope: "object", api: "GetObject", handle: getObject },
   { method: "HEAD", scope: "object", api: "HeadObject", handle: getObject },
+  // Upload Part - Copy (doc 436/8287): cos:UploadPart on the target, cos:GetObject on the source.
+  {
+    method: "PUT",
+    scope: "object",
+    subresource: ["uploadId", "partNumber"],
+    header: "x-cos-copy-source",
+    api: "UploadPart",
+    needs: copyNeeds("name/cos:UploadPart"),
+    handle: uploadPartCopy,
+  },
   { method: "PUT", scope: "object", subresource: ["uploadId", "partNumber"], api: "UploadPart", handle: uploadPart },
   { method: "PUT", scope: "object", subresource: ["tagging"], api: "PutObjectTagging", handle: putObjectTagging },
   { method: "PUT", scope: "object", subresource: ["acl"], api: "PutObjectACL", handle: putObjectAcl },
@@ -208,22 +235,7 @@ export const COS_ROUTES: readonly CosRoute[] = [
     scope: "object",
     header: "x-cos-copy-source",
     api: "PutObject",
-    // A copy writes the destination and reads the source.
-    needs: (request) => {
-      const destination = {
-        action: "name/cos:PutObject",
-        resource: cosResource(request.region, request.bucket as string, request.key),
-      };
-      try {
-        const source = parseCopySource(String(request.headers["x-cos-copy-source"]));
-        return [
-          destination,
-          { action: "name/cos:GetObject", resource: cosResource(source.region, source.bucket, source.key) },
-        ];
-      } catch {
-        return [destination]; // the handler answers the malformed header
-      }
-    },
+    needs: copyNeeds("name/cos:PutObject"),
     handle: copyObject,
   },
   { method: "PUT", scope: "object", accepts: [], api: "PutObject", handle: putObject },
