@@ -145,6 +145,26 @@ async function seedTo(count: number) {
   seeded.count = count;
 }
 
+/** The figures of one reconcile pass against its per-row baseline, for the empty and the drifted table alike. */
+function reportReconcile(table: string, pass: Phase, base: Phase): void {
+  const baseMs = extrapolateBaseline(base.run.listMs ?? 0, base.run.loopMs ?? 0, sample, reconcileObjects);
+  const baseline = `reconcile, ${table}: per-row baseline, EXTRAPOLATED`;
+  figure(baseline, "ms", baseMs);
+  figure(`reconcile, ${table}: speed-up over the baseline`, "x", baseMs / pass.run.ms);
+  figure(`reconcile, ${table}: wall time`, "ms", pass.run.ms, baseline);
+  figure(`reconcile, ${table}: function CPU`, "ms", pass.run.cpuMs);
+  figure(`reconcile, ${table}: local-cloud CPU`, "ms", pass.cloudCpuMs);
+  figure(`reconcile, ${table}: PostgreSQL backends' CPU`, "ms", pass.run.dbCpuMs ?? 0);
+  figure(`reconcile, ${table}: function process's cores busy (CPU / wall)`, "cores", pass.run.cpuMs / pass.run.ms);
+  figure(
+    `reconcile, ${table}: rest of the machine's CPU (other processes)`,
+    "ms",
+    Math.max(0, pass.machineCpuMs - pass.run.cpuMs - pass.cloudCpuMs - (pass.run.dbCpuMs ?? 0)),
+  );
+  figure(`reconcile, ${table}: COS HEADs`, "requests", pass.requests.HeadObject ?? 0);
+  figure(`baseline, ${table}: loop time per key (sampled)`, "µs", (1000 * (base.run.loopMs ?? 0)) / sample);
+}
+
 try {
   for (let r = 1; r <= runs; r++) {
     process.stderr.write(`db-sync run ${r} of ${runs}\n`);
@@ -208,35 +228,7 @@ try {
       const baseEmpty = await phase("baseline", baseTable, {}, reconcileObjects);
       process.stderr.write(`  reconcile: ${reconcileObjects} objects against an empty table...\n`);
       const empty = await phase("reconcile", table, {}, reconcileObjects);
-      const baseEmptyMs = extrapolateBaseline(
-        baseEmpty.run.listMs ?? 0,
-        baseEmpty.run.loopMs ?? 0,
-        sample,
-        reconcileObjects,
-      );
-      figure("reconcile, empty table: per-row baseline, EXTRAPOLATED", "ms", baseEmptyMs);
-      figure("reconcile, empty table: speed-up over the baseline", "x", baseEmptyMs / empty.run.ms);
-      figure(
-        "reconcile, empty table: wall time",
-        "ms",
-        empty.run.ms,
-        "reconcile, empty table: per-row baseline, EXTRAPOLATED",
-      );
-      figure("reconcile, empty table: function CPU", "ms", empty.run.cpuMs);
-      figure("reconcile, empty table: local-cloud CPU", "ms", empty.cloudCpuMs);
-      figure("reconcile, empty table: PostgreSQL backends' CPU", "ms", empty.run.dbCpuMs ?? 0);
-      figure(
-        "reconcile, empty table: function process's cores busy (CPU / wall)",
-        "cores",
-        empty.run.cpuMs / empty.run.ms,
-      );
-      figure(
-        "reconcile, empty table: rest of the machine's CPU (other processes)",
-        "ms",
-        Math.max(0, empty.machineCpuMs - empty.run.cpuMs - empty.cloudCpuMs - (empty.run.dbCpuMs ?? 0)),
-      );
-      figure("reconcile, empty table: COS HEADs", "requests", empty.requests.HeadObject ?? 0);
-      figure("baseline, empty table: loop time per key (sampled)", "µs", (1000 * (baseEmpty.run.loopMs ?? 0)) / sample);
+      reportReconcile("empty table", empty, baseEmpty);
       figure(
         "baseline, empty table: function CPU per key (sampled, listing included)",
         "µs",
@@ -256,34 +248,7 @@ try {
       const baseDrift = await phase("baseline", baseTable, {}, reconcileObjects);
       process.stderr.write(`  reconcile: ${reconcileObjects} objects against the drifted table...\n`);
       const drift = await phase("reconcile", table, {}, reconcileObjects);
-      const baseDriftMs = extrapolateBaseline(
-        baseDrift.run.listMs ?? 0,
-        baseDrift.run.loopMs ?? 0,
-        sample,
-        reconcileObjects,
-      );
-      figure("reconcile, drifted table: per-row baseline, EXTRAPOLATED", "ms", baseDriftMs);
-      figure("reconcile, drifted table: speed-up over the baseline", "x", baseDriftMs / drift.run.ms);
-      figure(
-        "reconcile, drifted table: wall time",
-        "ms",
-        drift.run.ms,
-        "reconcile, drifted table: per-row baseline, EXTRAPOLATED",
-      );
-      figure("reconcile, drifted table: function CPU", "ms", drift.run.cpuMs);
-      figure("reconcile, drifted table: local-cloud CPU", "ms", drift.cloudCpuMs);
-      figure("reconcile, drifted table: PostgreSQL backends' CPU", "ms", drift.run.dbCpuMs ?? 0);
-      figure(
-        "reconcile, drifted table: rest of the machine's CPU (other processes)",
-        "ms",
-        Math.max(0, drift.machineCpuMs - drift.run.cpuMs - drift.cloudCpuMs - (drift.run.dbCpuMs ?? 0)),
-      );
-      figure("reconcile, drifted table: COS HEADs", "requests", drift.requests.HeadObject ?? 0);
-      figure(
-        "baseline, drifted table: loop time per key (sampled)",
-        "µs",
-        (1000 * (baseDrift.run.loopMs ?? 0)) / sample,
-      );
+      reportReconcile("drifted table", drift, baseDrift);
       if (r === 1) {
         notes.push(
           `reconcile run 1, empty: ${JSON.stringify(empty.run.detail)}; COS requests ${JSON.stringify(empty.requests)}`,
