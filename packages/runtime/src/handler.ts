@@ -15,7 +15,7 @@ import { DeadlineError, errorCode, errorMessage, isRetryable, PermanentError } f
 import { type RecordFilter, skipReason } from "./filter.ts";
 import { type Instance, loadInstance, type SetupContext } from "./instance.ts";
 import { Logger } from "./logger.ts";
-import type { Redactor } from "./redact.ts";
+import { Redactor } from "./redact.ts";
 import { type HandlerSummary, InvocationFailedError, type RecordSummary } from "./summary.ts";
 
 /** What `processRecord` may return: nothing (done), a skip with its reason, or done with details for the log. */
@@ -121,7 +121,9 @@ export function createHandler<C, R = undefined>(
       instance = undefined;
       throw error;
     });
-    const { config, settings, filter, resources, redactor } = loaded;
+    const { config, settings, filter, resources } = loaded;
+    // Built for each invocation: SCF may hand a warm instance fresh temporary keys, which must be masked too.
+    const redactor = Redactor.fromEnv(process.env);
     const log = new Logger(
       { function: options.name, requestId: context?.request_id },
       { level: settings.logLevel, redactor },

@@ -106,7 +106,6 @@ export interface Instance<C, R> {
   filter: RecordFilter;
   resources: R;
   cos: CosClients;
-  redactor: Redactor;
 }
 
 export interface InstanceOptions<C, R> {
@@ -151,7 +150,7 @@ export async function loadInstance<C, R>(options: InstanceOptions<C, R>, context
           env,
         })
       : (undefined as R);
-    return { config, settings, filter, resources, cos, redactor };
+    return { config, settings, filter, resources, cos };
   } catch (error) {
     if (error instanceof Error) error.message = redactor.text(error.message);
     // A bad setting fails every invocation, loudly, until it is fixed.

@@ -242,6 +242,21 @@ describe("secrets never reach output", () => {
     expect(summary.records[2]?.reason).toBe("token=[redacted] was refused");
   });
 
+  it("masks the keys SCF hands a warm instance later (rotated temporary credentials)", async () => {
+    const main = createHandler({
+      name: "robust-fn",
+      config: () => ({}),
+      processRecord: async () => {
+        throw new PermanentError("Denied", `signed with ${process.env.TENCENTCLOUD_SECRETKEY}`);
+      },
+    });
+    await main(batch(), context());
+    vi.stubEnv("TENCENTCLOUD_SECRETKEY", "RotatedSecretKeyValue456");
+    const summary = await main(batch(), context());
+    expect(summary.records[0]?.error?.message).toBe("signed with [redacted]");
+    expect(output.join("")).not.toContain("RotatedSecretKeyValue456");
+  });
+
   it("masks the message of the error the handler throws", async () => {
     const main = createHandler({
       name: "robust-fn",
