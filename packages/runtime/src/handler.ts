@@ -123,7 +123,7 @@ export function createHandler<C, R = undefined>(
     });
     const { config, settings, filter, resources } = loaded;
     // Built for each invocation: SCF may hand a warm instance fresh temporary keys, which must be masked too.
-    const redactor = Redactor.fromEnv(process.env);
+    const redactor = Redactor.fromEnv();
     const log = new Logger(
       { function: options.name, requestId: context?.request_id },
       { level: settings.logLevel, redactor },
