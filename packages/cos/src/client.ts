@@ -438,6 +438,36 @@ export class CosClient {
     }
   }
 
+  /**
+   * A signed GET of an object with query parameters, whose answer is not the object: Cloud Infinite's
+   * `?ci-process=...` on the bucket's own domain. Returns the body as sent (usually XML) and the headers. Not
+   * retried here (the caller knows which failures are throttling); a failure is a CosRequestError whose `cause`
+   * keeps the answer's `headers` (CI's `x-errno`).
+   */
+  async processObject(
+    bucket: string,
+    key: string,
+    query: Record<string, string>,
+  ): Promise<{ body: Buffer; headers: Record<string, string> }> {
+    const operation = `process (${Object.entries(query)
+      .map(([name, value]) => `${name}=${value}`)
+      .join("&")})`;
+    const result = await this.#sdk.call(operation, bucket, key, (sdk) =>
+      sdk.request({ Bucket: bucket, Region: this.region, Key: key, Method: "GET", Query: query, RawBody: true }),
+    );
+    const { Body, headers } = result as { Body?: Buffer | string; headers?: Record<string, string> };
+    return { body: Buffer.isBuffer(Body) ? Body : Buffer.from(Body ?? ""), headers: headers ?? {} };
+  }
+
+  /** Sets an object's canned ACL (`private`, `public-read`, or `default`: the bucket's). */
+  async setObjectAcl(bucket: string, key: string, acl: "private" | "public-read" | "default"): Promise<void> {
+    await withRetries(() =>
+      this.#sdk.call("put acl", bucket, key, (sdk) =>
+        sdk.putObjectAcl({ Bucket: bucket, Region: this.region, Key: key, ACL: acl }),
+      ),
+    );
+  }
+
   async getTags(bucket: string, key: string): Promise<Record<string, string>> {
     const result = await withRetries(() =>
       this.#sdk.call("get tags", bucket, key, (sdk) =>

@@ -15,5 +15,6 @@ export {
   CosRequestError,
   CosTagLimitError,
 } from "./errors.ts";
+export { backOff, type RetryOptions, withRetries } from "./retry.ts";
 export type { CosCredentials } from "./sdk.ts";
 export type { WriteObjectInput, WriteObjectResult } from "./writer.ts";

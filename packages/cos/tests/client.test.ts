@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { crc64 } from "@cosfn/checksums";
-import { type LocalCloud, seedObject } from "@cosfn/local-cloud";
+import { type LocalCloud, seedObject, startLocalCloud } from "@cosfn/local-cloud";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type CosClient,
@@ -398,5 +398,58 @@ describe("mergeTags", () => {
     expect(error).toBeInstanceOf(CosTagLimitError);
     expect(error.message).toContain("would give 11");
     expect(cloud.store.head(BUCKET, "tags.txt")?.tags).toHaveLength(3);
+  });
+});
+
+describe("setObjectAcl", () => {
+  it("sets the object's canned ACL, and back to the bucket's default", async () => {
+    await client.writeObject({ bucket: BUCKET, key: "acl.txt", body: "a" });
+    await client.setObjectAcl(BUCKET, "acl.txt", "private");
+    expect(cloud.store.head(BUCKET, "acl.txt")?.acl).toBe("private");
+    await client.setObjectAcl(BUCKET, "acl.txt", "public-read");
+    expect(cloud.store.head(BUCKET, "acl.txt")?.acl).toBe("public-read");
+    await client.setObjectAcl(BUCKET, "acl.txt", "default");
+    expect(cloud.store.head(BUCKET, "acl.txt")?.acl).toBe("default");
+  });
+});
+
+describe("processObject", () => {
+  it("sends a signed GET with the query parameters and returns the answer's body and headers", async () => {
+    const ci = await startLocalCloud({
+      buckets: [BUCKET],
+      region: REGION,
+      cloudInfinite: {
+        recognizer: {
+          detectLabel: async ({ key, info }) => [{ name: `${key}:${info.format}`, confidence: 88 }],
+        },
+      },
+    });
+    try {
+      const [credentials] = ci.credentials;
+      const local = createCosClient(
+        { region: REGION },
+        {
+          TENCENTCLOUD_SECRETID: credentials?.secretId,
+          TENCENTCLOUD_SECRETKEY: credentials?.secretKey,
+          COSFN_COS_ENDPOINT: ci.endpoint,
+        },
+      );
+      // A 1x1 PNG is too small for detect-label (32x32 at least): a 32x32 one passes.
+      const png = Buffer.from(
+        "89504e470d0a1a0a0000000d4948445200000020000000200806000000737a7af40000000970485973000003e8000003e801b57b526b0000001a494441545885edc101010000008220ffaf6e484001000000ef06102000014701a0880000000049454e44ae426082",
+        "hex",
+      );
+      await local.writeObject({ bucket: BUCKET, key: "photos/a b.png", body: png });
+      const answer = await local.processObject(BUCKET, "photos/a b.png", { "ci-process": "detect-label" });
+      expect(answer.body.toString()).toContain("<Name>photos/a b.png:png</Name>");
+      expect(answer.headers["content-type"]).toContain("xml");
+      const request = ci.requests.entries.find((entry) => entry.needs.some((n) => n.action.startsWith("ci:")));
+      expect(request?.needs[0]?.action).toBe("ci:CreateDetectLabelJob");
+      const missing = await local.processObject(BUCKET, "nope.png", { "ci-process": "detect-label" }).catch((e) => e);
+      expect(missing).toBeInstanceOf(CosRequestError);
+      expect(missing).toMatchObject({ code: "NoSuchKey", statusCode: 404, retryable: false });
+    } finally {
+      await ci.close();
+    }
   });
 });
