@@ -38,3 +38,10 @@ export async function readInput(source: string, io: Io): Promise<string> {
     throw new CommandError(`${source}: cannot read (${code ?? String(cause)})`, { cause });
   }
 }
+
+/** The exit statuses every command shares, as its --help states them. */
+export const EXIT_STATUS = `Exit status:
+  0  done
+  1  failed: "error: <what and where>" on standard error
+  2  usage error (unknown command or option, missing or extra argument): the problem and a pointer to --help
+`;

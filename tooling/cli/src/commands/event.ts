@@ -1,14 +1,40 @@
 import { parseArgs } from "node:util";
-import { cosEvent } from "@cosfn/events";
+import { COS_EVENT_NAMES, type CosEventName, cosEvent } from "@cosfn/events";
 import { type Io, UsageError } from "../io.ts";
 
+/** What each event name means, as COS documents it; the two wildcards are trigger patterns, not events. */
+export const EVENT_MEANINGS: Record<CosEventName, string> = {
+  "cos:ObjectCreated:*": "(trigger pattern) any of the cos:ObjectCreated events below",
+  "cos:ObjectCreated:Put": "an object uploaded with PUT Object",
+  "cos:ObjectCreated:Post": "an object uploaded with POST Object (a browser form)",
+  "cos:ObjectCreated:Copy": "an object created by PUT Object - Copy",
+  "cos:ObjectCreated:CompleteMultipartUpload": "a multipart upload completed",
+  "cos:ObjectCreated:Origin": "an object fetched from the origin by origin pull (mirror back-to-origin)",
+  "cos:ObjectCreated:Replication": "an object written by cross-region replication",
+  "cos:ObjectRemove:*": "(trigger pattern) any of the cos:ObjectRemove events below",
+  "cos:ObjectRemove:Delete": "an object (or, in a versioned bucket, a version by its id) deleted",
+  "cos:ObjectRemove:DeleteMarkerCreated": "a delete marker created in a versioned bucket (DELETE without a version id)",
+  "cos:ObjectRestore:Post": "the restore of an ARCHIVE or DEEP_ARCHIVE object requested",
+  "cos:ObjectRestore:Completed": "the restore of an archived object completed (the temporary copy is readable)",
+};
+
+/** The twelve names with their meanings, one a line. */
+export function eventList(): string {
+  const width = Math.max(...COS_EVENT_NAMES.map((name) => name.length));
+  return COS_EVENT_NAMES.map((name) => `  ${name.padEnd(width)}  ${EVENT_MEANINGS[name]}`).join("\n");
+}
+
 export const help = `Usage: cosfn event <eventName> --bucket <name-appid> --region <region> --key <key> [options]
+       cosfn event --list
 
 Prints a COS trigger event in the exact shape SCF passes to main_handler, for cosfn parse, cosfn invoke or
 your own tests.
 
 Arguments:
-  <eventName>            e.g. cos:ObjectCreated:Put, cos:ObjectRemove:Delete, cos:ObjectRestore:Completed
+  <eventName>            one of the event names below (not a trigger pattern: a delivered event has one name)
+
+Event names (cosfn event --list):
+${eventList()}
 
 Options:
   --bucket <name-appid>  the full bucket name, e.g. examplebucket-1250000000 (required)
@@ -21,6 +47,7 @@ Options:
   --meta <name=value>    an x-cos-meta-<name> pair; repeat for more
   --time <iso|seconds>   the event time (default now)
   --encode-key           percent-encode the key inside cosObject.key (by default it is raw, as in captured events)
+  --list                 print the event names with what each means, and exit
   -h, --help             show this help
 `;
 
@@ -39,11 +66,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
       meta: { type: "string", multiple: true },
       time: { type: "string" },
       "encode-key": { type: "boolean" },
+      list: { type: "boolean" },
     },
   });
   const [eventName, ...extra] = positionals;
-  if (!eventName) throw new UsageError("missing <eventName>, e.g. cos:ObjectCreated:Put");
+  if (values.list) {
+    if (positionals.length > 0) throw new UsageError("--list takes no <eventName>");
+    io.stdout.write(`${eventList()}\n`);
+    return 0;
+  }
+  if (!eventName) throw new UsageError(`missing <eventName>; one of:\n${eventList()}`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (!(COS_EVENT_NAMES as readonly string[]).includes(eventName) || eventName.endsWith(":*")) {
+    const why = eventName.endsWith(":*") ? "is a trigger pattern, not an event" : "is not a COS event name";
+    throw new UsageError(`${JSON.stringify(eventName)} ${why}; one of:\n${eventList()}`);
+  }
   const { bucket, region, key } = values;
   for (const [name, value] of Object.entries({ bucket, region, key })) {
     if (value === undefined) throw new UsageError(`missing --${name}`);

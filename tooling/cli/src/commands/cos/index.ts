@@ -8,7 +8,7 @@ import { type CosClient, CosRequestError, createCosClient } from "@cosfn/cos";
 import { splitBucket } from "@cosfn/events";
 import { LOCAL_CREDENTIALS } from "@cosfn/local-cloud";
 import { lookup } from "mime-types";
-import { CommandError, type Io, UsageError } from "../io.ts";
+import { CommandError, type Io, UsageError } from "../../io.ts";
 
 export const help = `Usage: cosfn cos <ls|cp|rm|cat> ... [--region R]
 
