@@ -83,6 +83,14 @@ export {
   type VersioningStatus,
   versionIdOf,
 } from "./cos/store.ts";
+export {
+  MAX_TRAFFIC_LIMIT,
+  MIN_TRAFFIC_LIMIT,
+  PACING_STEPS_PER_SECOND,
+  paced,
+  REAL_TRANSFER_CLOCK,
+  type TransferClock,
+} from "./cos/traffic-limit.ts";
 export { type FaultKind, type FaultRule, Faults } from "./faults.ts";
 export { type LoggedService, RequestLog, type RequestLogEntry } from "./request-log.ts";
 export { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";

@@ -17,6 +17,7 @@ import { answerCosError } from "./cos/response.ts";
 import { DEFAULT_RESTORE_DELAYS_MS } from "./cos/restore.ts";
 import type { Credentials } from "./cos/signature.ts";
 import { ObjectStore, type RestoreTier } from "./cos/store.ts";
+import { REAL_TRANSFER_CLOCK, type TransferClock } from "./cos/traffic-limit.ts";
 import { applyFaults, Faults } from "./faults.ts";
 import { RequestLog } from "./request-log.ts";
 import { type TriggerOptions, Triggers } from "./triggers.ts";
@@ -74,6 +75,11 @@ export interface LocalCloudOptions {
   restoreDelaysMs?: Partial<Record<RestoreTier, number>>;
   /** How long after a write (or delete marker) cross-region replication copies it. Default 1,000 ms. */
   replicationDelayMs?: number;
+  /**
+   * The clock transfers with `x-cos-traffic-limit` are paced on (`now()` in ms, `sleep(ms)`); default the real
+   * one. A test gives a fake one to check a slow transfer's schedule without waiting for it.
+   */
+  trafficClock?: TransferClock;
 }
 
 export interface LocalCloud {
@@ -128,6 +134,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const cosOptions = {
     restoreDelaysMs: { ...DEFAULT_RESTORE_DELAYS_MS, ...options.restoreDelaysMs },
     schedule,
+    trafficClock: options.trafficClock ?? REAL_TRANSFER_CLOCK,
     policyFor,
     store,
     credentials: () => credentials,

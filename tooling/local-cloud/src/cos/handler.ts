@@ -11,6 +11,7 @@ import { parseQuery } from "./request.ts";
 import { newRequestId, sendError } from "./response.ts";
 import { matchCosRoute, type RouteMatch } from "./routes.ts";
 import { readAuthorization, verifyCosSignature } from "./signature.ts";
+import { TRAFFIC_LIMIT } from "./traffic-limit.ts";
 
 const HOST = /^(?:([a-z0-9][a-z0-9-]*-\d+)\.)?cos\.([a-z0-9-]+)\.myqcloud\.com(?::\d+)?$/;
 
@@ -60,7 +61,8 @@ export function parseCosRequest(req: IncomingMessage, target: CosTarget, draft: 
       bucket: target.bucket,
       region: target.region,
       key,
-      query: new Map(queryPairs.filter(([name]) => !isSignatureParameter(name))),
+      // Neither the signature's own parameters nor a traffic limit (doc 436/40140) choose the API.
+      query: new Map(queryPairs.filter(([name]) => !isSignatureParameter(name) && name !== TRAFFIC_LIMIT)),
       headers: req.headers,
     });
     if ("route" in match) {

@@ -3,6 +3,7 @@ import { MAX_PARTS_PER_LIST, MAX_UPLOADS_PER_LIST } from "./limits.ts";
 import { attributesFrom, parseCopySource, uploadChecks } from "./objects.ts";
 import { bucketName, drain, emit, type RequestContext, readText, writtenVersionHeader } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
+import { limited, trafficLimitOf } from "./traffic-limit.ts";
 import { parseXmlBody, type XmlNode } from "./xml.ts";
 
 /** Initiate Multipart Upload: `POST /<key>?uploads`. */
@@ -24,7 +25,9 @@ export async function initiateMultipartUpload(context: RequestContext): Promise<
 export async function uploadPart(context: RequestContext): Promise<void> {
   const { req, res, key, query, options } = context;
   const upload = options.store.getUpload(bucketName(context), key, query.get("uploadId") ?? "");
-  const part = await options.store.putPart(upload, Number(query.get("partNumber")), req, uploadChecks(req));
+  const checks = uploadChecks(req);
+  const body = limited(req, trafficLimitOf(req, query), options.trafficClock);
+  const part = await options.store.putPart(upload, Number(query.get("partNumber")), body, checks);
   sendEmpty(res, 200, { ETag: `"${part.etag}"` });
 }
 

@@ -23,6 +23,7 @@ import { sendEmpty, sendXml } from "./response.ts";
 import { checkReadable, restoreHeaders } from "./restore.ts";
 import { type DeleteOutcome, type ObjectAttributes, pickAttributes, type StoredObject } from "./store.ts";
 import { checkTags } from "./tagging.ts";
+import { limited, paced, trafficLimitOf } from "./traffic-limit.ts";
 import { parseXmlBody, type XmlNode } from "./xml.ts";
 
 const STORAGE_CLASSES = new Set([
@@ -39,9 +40,11 @@ const STORED_HEADERS = ["cache-control", "content-disposition", "content-encodin
 
 /** PUT Object: `PUT /<key>` with the body. */
 export async function putObject(context: RequestContext): Promise<void> {
-  const { req, res, key, options } = context;
+  const { req, res, key, query, options } = context;
   const attributes = attributesFrom(req, key);
-  const object = await options.store.put(bucketName(context), key, req, attributes, uploadChecks(req));
+  const checks = uploadChecks(req);
+  const body = limited(req, trafficLimitOf(req, query), options.trafficClock);
+  const object = await options.store.put(bucketName(context), key, body, attributes, checks);
   await emit(context, "Put", object);
   sendEmpty(res, 200, {
     ETag: `"${object.etag}"`,
@@ -61,7 +64,8 @@ export async function postObject(context: RequestContext): Promise<void> {
     upload.secretId,
   );
   if (denied) throw accessDenied(denied);
-  const object = await options.store.put(bucketName(context), upload.key, upload.file, upload.attributes, {
+  const file = limited(upload.file, trafficLimitOf(req, context.query, upload.trafficLimit), options.trafficClock);
+  const object = await options.store.put(bucketName(context), upload.key, file, upload.attributes, {
     ...(upload.lengthRange && { sizeRange: upload.lengthRange }),
   });
   // The rest of the form, if any, is read and dropped.
@@ -97,6 +101,7 @@ export async function getObject(context: RequestContext): Promise<void> {
   const { req, res, key, query, options } = context;
   const withBody = req.method !== "HEAD";
   const versionId = query.get("versionId");
+  const trafficLimit = withBody ? trafficLimitOf(req, query) : undefined;
   // A GET of a key that has never existed (no version, no marker) may be pulled from the bucket's origin.
   const pulled =
     withBody && versionId === undefined && options.store.latest(bucketName(context), key) === undefined
@@ -128,7 +133,9 @@ export async function getObject(context: RequestContext): Promise<void> {
   if (object.size === 0 || (range && range.end < range.start)) return sendEmpty(res, status, headers);
   const { stream } = options.store.read(bucketName(context), key, range ?? undefined, versionId);
   res.writeHead(status, headers);
-  await pipeline(stream, res);
+  if (trafficLimit === undefined) await pipeline(stream, res);
+  else
+    await pipeline(stream, (source: AsyncIterable<Buffer>) => paced(source, trafficLimit, options.trafficClock), res);
 }
 
 /**

@@ -18,6 +18,8 @@ export interface PostUpload {
   file: Readable;
   /** How many bytes the policy allows; checked while the file streams. */
   lengthRange: [number, number] | undefined;
+  /** The form's `x-cos-traffic-limit` field, if any (doc 436/40140). */
+  trafficLimit: string | undefined;
 }
 
 type Condition = Record<string, string> | [string, string, string] | ["content-length-range", number, number];
@@ -163,5 +165,6 @@ function checkForm(
     },
     successStatus: status === 200 || status === 201 ? status : 204,
     lengthRange,
+    trafficLimit: fields.get("x-cos-traffic-limit"),
   };
 }

@@ -5,6 +5,7 @@ import { CosError } from "./errors.ts";
 import { MAX_XML_BODY_BYTES } from "./limits.ts";
 import type { Credentials } from "./signature.ts";
 import type { ObjectStore, RestoreTier, StoredObject } from "./store.ts";
+import type { TransferClock } from "./traffic-limit.ts";
 
 /**
  * A change the COS API made, for triggers: what happened (the event name's last part, or `RestorePost` /
@@ -52,6 +53,8 @@ export interface CosHandlerOptions {
   restoreDelaysMs: Readonly<Record<RestoreTier, number>>;
   /** Runs `work` after `ms` milliseconds, unless the local cloud closes first. */
   schedule: (ms: number, work: () => void) => void;
+  /** The clock transfers limited by `x-cos-traffic-limit` are paced on. */
+  trafficClock: TransferClock;
 }
 
 /** A request addressed to a bucket (`<bucket>.cos.<region>.myqcloud.com`) or to the service endpoint. */
