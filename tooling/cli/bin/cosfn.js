@@ -2,6 +2,13 @@
 // Runs the TypeScript source directly: workspace packages export their source, so there is no build step.
 import { register } from "tsx/esm/api";
 
+// A reader that stops early (`cosfn cos cat ... | head -c 10`) closes the pipe: end quietly, with the status
+// of a process that SIGPIPE ended (128 + 13), as cat or ls would.
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") process.exit(141);
+  throw error;
+});
+
 register();
 const { main } = await import("../src/main.ts");
 process.exitCode = await main(process.argv.slice(2), {

@@ -33,6 +33,14 @@ function systemError(error: unknown): SystemError | undefined {
   return undefined;
 }
 
+/** The status of a process that wrote to a closed pipe (128 + SIGPIPE), as cat or ls end with. */
+export const CLOSED_PIPE = 141;
+
+/** Whether the failure is standard output closed by its reader (`| head -1`): not worth a message. */
+export function closedPipe(error: unknown): boolean {
+  return systemError(error)?.code === "EPIPE" || (error as { code?: unknown })?.code === "EPIPE";
+}
+
 /** The advice for a refused or unreachable connection: which endpoint, and how to start one. */
 function connectionAdvice(code: string, env: NodeJS.ProcessEnv): string | undefined {
   if (code === "ECONNREFUSED" && env.COSFN_COS_ENDPOINT) {
@@ -53,6 +61,9 @@ function connectionAdvice(code: string, env: NodeJS.ProcessEnv): string | undefi
  */
 export function describeFailure(error: unknown, env: NodeJS.ProcessEnv): string | undefined {
   if (error instanceof CommandError || error instanceof RangeError) return error.message;
+  const cosCode = error instanceof CosfnError ? error.code : undefined;
+  const cosAdvice = cosCode ? connectionAdvice(cosCode, env) : undefined;
+  if (cosAdvice) return `${(error as Error).message}\n  ${cosAdvice}`;
   const system = systemError(error);
   if (system) {
     const code = system.code as string;

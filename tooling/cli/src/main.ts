@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { describeFailure } from "./failure.ts";
+import { CLOSED_PIPE, closedPipe, describeFailure } from "./failure.ts";
 import { EXIT_STATUS, type Io, UsageError } from "./io.ts";
 
 interface Command {
@@ -107,6 +107,7 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
       io.stderr.write(`cosfn ${name}: ${(error as Error).message}\nRun "cosfn ${name} --help" for usage.\n`);
       return 2;
     }
+    if (closedPipe(error)) return CLOSED_PIPE;
     const message = describeFailure(error, env);
     if (message === undefined) throw error;
     io.stderr.write(`error: ${message}\n`);

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { credentialsFromEnv, LOCAL_CREDENTIALS, startLocalCloud } from "@cosfn/l
 import { lookup } from "mime-types";
 import { type DevTrigger, loadDevConfig } from "../dev-config.ts";
 import { deployedSettings, runFunction } from "../function-run.ts";
-import { type Io, UsageError } from "../io.ts";
+import { CommandError, type Io, UsageError } from "../io.ts";
 import { findRoot } from "../project.ts";
 
 export const help = `Usage: cosfn dev [--config FILE] [--port P] [--data DIR] [--bucket NAME ...] [--region R]
@@ -84,6 +84,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       throw new UsageError(`--bucket ${(error as Error).message}`);
     }
   }
+  if (values.data && existsSync(values.data) && !statSync(values.data).isDirectory())
+    throw new CommandError(
+      `--data ${values.data}: is a file, not a folder; give a folder (created if missing) to keep the buckets in`,
+    );
   const responsesDir = values["ci-responses"] ?? (existsSync(defaultResponses) ? defaultResponses : undefined);
   const credentials = credentialsFromEnv();
   const root = values.config ? findRoot() : undefined;

@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { type CosClient, CosRequestError, createCosClient } from "@cosfn/cos";
+import { type CosClient, createCosClient } from "@cosfn/cos";
 import { splitBucket } from "@cosfn/events";
 import { LOCAL_CREDENTIALS } from "@cosfn/local-cloud";
 import { lookup } from "mime-types";
@@ -54,6 +54,11 @@ function client(region: string, env: NodeJS.ProcessEnv): CosClient {
   if (hasId !== hasKey) {
     throw new CommandError(
       `set both TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (${hasId ? "the key" : "the id"} is missing)`,
+    );
+  }
+  if (!hasId && !env.COSFN_COS_ENDPOINT) {
+    throw new CommandError(
+      "no COS endpoint and no credentials: for the local cloud, start cosfn dev and set COSFN_COS_ENDPOINT to the endpoint it prints; for Tencent Cloud, set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (and TENCENTCLOUD_SESSIONTOKEN for temporary keys)",
     );
   }
   const local = !hasId && env.COSFN_COS_ENDPOINT ? { credentials: LOCAL_CREDENTIALS } : {};
@@ -116,7 +121,6 @@ export async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         );
     }
   } catch (error) {
-    if (error instanceof CosRequestError) throw new CommandError(error.message, { cause: error });
     throw error;
   }
 }
