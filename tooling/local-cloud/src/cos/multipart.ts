@@ -1,3 +1,4 @@
+import { checkCopySource, copySourceConditions } from "./copy-conditions.ts";
 import { CosError } from "./errors.ts";
 import { MAX_PARTS_PER_LIST, MAX_UPLOADS_PER_LIST } from "./limits.ts";
 import { attributesFrom, parseCopySource, uploadChecks } from "./objects.ts";
@@ -39,6 +40,7 @@ export async function uploadPart(context: RequestContext): Promise<void> {
 export async function uploadPartCopy(context: RequestContext): Promise<void> {
   const { req, res, key, query, options } = context;
   const source = parseCopySource(String(req.headers["x-cos-copy-source"]));
+  const conditions = copySourceConditions(req.headers);
   // The source, too, exists only at its own region's endpoint.
   if (options.store.getBucket(source.bucket)?.region !== source.region)
     throw new CosError("NoSuchBucket", "the copy source bucket does not exist");
@@ -53,6 +55,7 @@ export async function uploadPartCopy(context: RequestContext): Promise<void> {
       ? new CosError("NoSuchKey", "the specified key does not exist")
       : new CosError("NoSuchVersion", "the specified version does not exist");
   }
+  checkCopySource(conditions, sourceObject);
   const range = parseCopySourceRange(req.headers["x-cos-copy-source-range"], sourceObject.size);
   const { stream } = options.store.read(source.bucket, source.key, range, source.versionId);
   let part: Awaited<ReturnType<typeof options.store.putPart>>;

@@ -4,6 +4,7 @@ import type { CamNeed } from "../cam.ts";
 import { parseObjectAcl } from "./acl.ts";
 import { accessDenied, cosResource } from "./cam-needs.ts";
 import { storedContentType } from "./content-type.ts";
+import { checkCopySource, copySourceConditions, etagListMatches, httpDate } from "./copy-conditions.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_DELETE, MAX_OBJECT_BYTES } from "./limits.ts";
 import { pullFromOrigin } from "./origin.ts";
@@ -188,19 +189,6 @@ function checkConditions(req: IncomingMessage, object: StoredObject): "not-modif
   return undefined;
 }
 
-/** Whether an `If-Match` / `If-None-Match` value (`*`, or a comma-separated list of quoted, maybe weak, ETags) names the ETag. */
-function etagListMatches(header: string, etag: string): boolean {
-  if (header.trim() === "*") return true;
-  return header.split(",").some((item) => item.trim().replace(/^W\//, "").replace(/"/g, "") === etag);
-}
-
-/** An HTTP date in seconds since the epoch; `undefined` when absent or not a date (then the header is ignored). */
-function httpDate(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const ms = Date.parse(header);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
-}
-
 /** DELETE Object: `DELETE /<key>`; 204 whether or not the key existed. */
 export async function deleteObject(context: RequestContext): Promise<void> {
   const { res, key, query, options } = context;
@@ -235,6 +223,7 @@ function deleteHeaders(outcome: DeleteOutcome): Record<string, string> {
 export async function copyObject(context: RequestContext): Promise<void> {
   const { req, res, key, options } = context;
   const source = parseCopySource(String(req.headers["x-cos-copy-source"]));
+  const conditions = copySourceConditions(req.headers);
   const directive = String(req.headers["x-cos-metadata-directive"] ?? "Copy");
   if (directive !== "Copy" && directive !== "Replaced") {
     throw new CosError("InvalidArgument", `x-cos-metadata-directive must be Copy or Replaced, got ${directive}`);
@@ -259,6 +248,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
     source.versionId === undefined
       ? options.store.head(source.bucket, source.key)
       : options.store.version(source.bucket, source.key, source.versionId);
+  if (sourceObject && !sourceObject.deleteMarker) checkCopySource(conditions, sourceObject);
   // The copy's ACL is the request's `x-cos-acl` whatever the directive: an ACL is not metadata.
   const object = await options.store.copy(
     source,
