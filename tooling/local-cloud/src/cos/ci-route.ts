@@ -1,3 +1,4 @@
+import { CI_ERRNO } from "../ci/limits.ts";
 import { CosError } from "./errors.ts";
 import { bucketName, type RequestContext } from "./request.ts";
 
@@ -5,7 +6,9 @@ import { bucketName, type RequestContext } from "./request.ts";
 export async function ciProcess(context: RequestContext): Promise<void> {
   const { res, key, query, options } = context;
   const object = options.store.head(bucketName(context), key);
-  if (!object) throw new CosError("NoSuchKey", "the specified key does not exist");
+  if (!object) {
+    throw new CosError("NoSuchKey", "the specified key does not exist", { "X-ErrNo": String(CI_ERRNO.missing) });
+  }
   if (!options.ciProcess) throw new CosError("NotImplemented", "Cloud Infinite is not enabled on this local cloud");
   const answer = await options.ciProcess({
     process: query.get("ci-process") ?? "",

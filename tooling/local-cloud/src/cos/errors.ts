@@ -38,6 +38,8 @@ const STATUS: Record<string, number> = {
   NotImplemented: 501,
   PreconditionFailed: 412,
   ReplicationConfigurationnotFoundError: 404,
+  /** Cloud Infinite's rate limit (`X-ErrNo: -29214`). */
+  RequestLimitExceeded: 429,
   RequestTimeTooSkewed: 403,
   RestoreAlreadyInProgress: 409,
   SignatureDoesNotMatch: 403,
@@ -54,7 +56,7 @@ export class CosError extends CosfnError {
   constructor(code: string, message: string, headers: Record<string, string> = {}) {
     const status = STATUS[code] ?? 400;
     // What a client may retry: 5xx and throttling, as @cosfn/cos does.
-    super(code, message, { transient: status >= 500 || code === "SlowDown" });
+    super(code, message, { transient: status >= 500 || status === 429 || code === "SlowDown" });
     this.status = status;
     this.headers = headers;
   }
