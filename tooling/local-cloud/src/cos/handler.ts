@@ -6,6 +6,7 @@ import { effectiveAcl } from "./acl.ts";
 import { accessDenied } from "./cam-needs.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEY_BYTES } from "./limits.ts";
+import { checkObjectKey } from "./object-key.ts";
 import type { CosHandlerOptions, CosTarget, RequestContext } from "./request.ts";
 import { parseQuery } from "./request.ts";
 import { newRequestId, sendError } from "./response.ts";
@@ -157,6 +158,7 @@ export async function handleCosRequest(
         signer = verifyCosSignature(signed, options.credentials()).secretId;
       }
     }
+    if (target.bucket !== undefined) checkObjectKey(key);
     if (target.bucket !== undefined && Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES)
       throw new CosError("KeyTooLong", `your key is too long (COS's limit is ${MAX_KEY_BYTES} bytes)`);
     if (!match) throw new CosError("InternalError", "the request was not routed");

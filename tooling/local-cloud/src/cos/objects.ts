@@ -7,6 +7,7 @@ import { storedContentType } from "./content-type.ts";
 import { checkCopySource, copySourceConditions, etagListMatches, httpDate } from "./copy-conditions.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_DELETE, MAX_OBJECT_BYTES } from "./limits.ts";
+import { checkObjectKey } from "./object-key.ts";
 import { pullFromOrigin } from "./origin.ts";
 import { readPostForm } from "./post-object.ts";
 import { replicationHeaders } from "./replication.ts";
@@ -60,6 +61,7 @@ export async function postObject(context: RequestContext): Promise<void> {
   if (!options.store.getBucket(bucketName(context)))
     throw new CosError("NoSuchBucket", "the specified bucket does not exist");
   const upload = await readPostForm(req, bucketName(context), options.credentials());
+  checkObjectKey(upload.key, "the form's key");
   const [denied] = context.authorize(
     [{ action: "name/cos:PostObject", resource: cosResource(context.target.region, bucketName(context), upload.key) }],
     upload.secretId,
@@ -425,8 +427,9 @@ export function parseCopySource(source: string): {
   const versionAt = (match[3] as string).indexOf("?versionId=");
   const rawKey = versionAt < 0 ? (match[3] as string) : (match[3] as string).slice(0, versionAt);
   const versionId = versionAt < 0 ? undefined : (match[3] as string).slice(versionAt + "?versionId=".length);
+  let parsed: { bucket: string; region: string; key: string; versionId?: string };
   try {
-    return {
+    parsed = {
       bucket: match[1] as string,
       region: match[2] as string,
       key: decodeURIComponent(rawKey),
@@ -435,4 +438,6 @@ export function parseCopySource(source: string): {
   } catch {
     throw new CosError("InvalidArgument", "x-cos-copy-source is not valid percent-encoding");
   }
+  checkObjectKey(parsed.key, "x-cos-copy-source's key");
+  return parsed;
 }
