@@ -57,6 +57,21 @@ export function rejection(error: unknown, where: string, format: ImageFormat): I
   return new ImageRejectedError(code, where, `${what} (${message.trim()})`, { cause: error });
 }
 
+/**
+ * A HEIC (HEVC-coded HEIF, brand `heic`/`mif1`...): sharp's prebuilt libvips decodes AVIF but carries no HEVC
+ * decoder, so such a file is refused as unsupported whatever its content; AVIF (the same container) is read.
+ */
+function heicUnsupported(where: string, cause?: unknown): ImageRejectedError {
+  const detail =
+    cause === undefined ? "" : ` (${(cause instanceof Error ? cause.message : String(cause)).split("\n").at(-1)})`;
+  return new ImageRejectedError(
+    "IMAGE_FORMAT_UNSUPPORTED",
+    where,
+    `HEIC/HEIF with HEVC cannot be decoded by sharp's prebuilt libvips (it decodes AVIF only); convert it to JPEG or AVIF, or build sharp with a libheif that has an HEVC decoder${detail}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /** A 64-bit dHash of 9x8 greys: each bit says whether a pixel is brighter than its right neighbour. */
 export function dhashOf(greys: Buffer): string {
   let bits = 0n;
@@ -83,8 +98,10 @@ export async function inspectImage(
 ): Promise<ImageInspection> {
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, sharpInput(config)).metadata();
+    // sharp checks the pixel limit on the header already; read without it to say what the header declares.
+    metadata = await sharp(bytes, { ...sharpInput(config), limitInputPixels: false }).metadata();
   } catch (error) {
+    if (format === "heif") throw heicUnsupported(where, error);
     throw rejection(error, where, format);
   }
   const storedWidth = metadata.width ?? 0;
@@ -96,13 +113,7 @@ export async function inspectImage(
       `the image declares ${storedWidth}x${storedHeight} pixels (${(storedWidth * storedHeight).toLocaleString("en")}), over MAX_PIXELS ${config.maxPixels.toLocaleString("en")}; it was not decoded`,
     );
   }
-  if (format === "heif" && metadata.compression === "hevc") {
-    throw new ImageRejectedError(
-      "IMAGE_FORMAT_UNSUPPORTED",
-      where,
-      "HEIC (HEVC-coded HEIF) cannot be decoded by sharp's prebuilt libvips (it decodes AVIF only); convert it, or build sharp with a libheif that has an HEVC decoder",
-    );
-  }
+  if (format === "heif" && metadata.compression === "hevc") throw heicUnsupported(where);
   const orientation = metadata.orientation ?? 1;
   const turned = orientation >= 5 && orientation <= 8;
   let greys: Buffer;
