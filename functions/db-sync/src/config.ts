@@ -33,6 +33,13 @@ export interface Config {
   clockSkewMs: number;
   /** Where reconcile keeps its resume marker in `reconcileBucket` (the function's own output prefix). */
   statePrefix: string;
+  /** Whether reconcile HEADs new and changed objects in the pass (`at-once`) or fills their details later. */
+  reconcileDetails: "next-pass" | "at-once";
+  /** What reconcile compares the table with: COS's listing, or the newest COS Inventory report. */
+  reconcileSource: "listing" | "inventory";
+  /** Where the inventory reports are delivered (`name-appid`, default `reconcileBucket`) and under which folder. */
+  inventoryBucket: string | undefined;
+  inventoryPrefix: string;
 }
 
 /** The largest pool a setting may ask for: SCF runs many instances, each holding its own pool. */
@@ -61,6 +68,7 @@ export function describeDatabaseUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, "$1***@");
 }
 
+const BUCKET = /^[a-z0-9][a-z0-9-]*-\d+$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 
 export function loadConfig(env: EnvReader): Config {
@@ -101,8 +109,21 @@ export function loadConfig(env: EnvReader): Config {
     throw new ConfigError("RECONCILE_STATE_PREFIX", statePrefix, "a key prefix ending with / and not starting with /");
   }
   const reconcileBucket = env.optional("RECONCILE_BUCKET");
-  if (reconcileBucket !== undefined && !/^[a-z0-9][a-z0-9-]*-\d+$/.test(reconcileBucket)) {
+  if (reconcileBucket !== undefined && !BUCKET.test(reconcileBucket)) {
     throw new ConfigError("RECONCILE_BUCKET", reconcileBucket, "a full bucket name, name-appid");
+  }
+  const reconcileSource = env.oneOf("RECONCILE_SOURCE", ["listing", "inventory"], { default: "listing" });
+  const inventoryBucket = env.optional("INVENTORY_BUCKET") ?? reconcileBucket;
+  if (inventoryBucket !== undefined && !BUCKET.test(inventoryBucket)) {
+    throw new ConfigError("INVENTORY_BUCKET", inventoryBucket, "a full bucket name, name-appid");
+  }
+  const inventoryPrefix = env.string("INVENTORY_PREFIX", { default: "" });
+  if (reconcileSource === "inventory" && (!inventoryPrefix.endsWith("/") || inventoryPrefix.startsWith("/"))) {
+    throw new ConfigError(
+      "INVENTORY_PREFIX",
+      inventoryPrefix,
+      "with RECONCILE_SOURCE=inventory, the folder of the inventory's dated reports, <destination prefix>/<appid>/<bucket>/<inventory id>/",
+    );
   }
   return {
     dbUrl,
@@ -117,5 +138,9 @@ export function loadConfig(env: EnvReader): Config {
     reconcileBucket,
     clockSkewMs,
     statePrefix,
+    reconcileDetails: env.oneOf("RECONCILE_DETAILS", ["next-pass", "at-once"], { default: "next-pass" }),
+    reconcileSource,
+    inventoryBucket,
+    inventoryPrefix,
   };
 }

@@ -2,7 +2,7 @@ import { createHandler, type HandlerOptions } from "@cosfn/runtime";
 import { type Config, loadConfig } from "./config.ts";
 import { syncObject } from "./process-record.ts";
 import { reconcileOnTimer } from "./reconcile.ts";
-import { createResources, type Resources } from "./resources.ts";
+import { createResources, type Resources, releasingEmbeddedFolders } from "./resources.ts";
 
 export const FUNCTION_NAME = "db-sync";
 
@@ -24,4 +24,4 @@ export const dbSync: HandlerOptions<Config, Resources> = {
 };
 
 /** SCF's entry point. */
-export const main_handler = createHandler(dbSync);
+export const main_handler = releasingEmbeddedFolders(createHandler(dbSync));

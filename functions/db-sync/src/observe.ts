@@ -37,13 +37,14 @@ export async function observe(
 }
 
 /**
- * What a listing's entry tells about an object: ETag, size, Last-Modified and storage class. The fields a listing
- * lacks (CRC-64, content type, version id, metadata) are taken from `known` when it is the same object (same
- * ETag and size), else left empty until an event's HEAD fills them.
+ * What a listing's entry (or an inventory report's line) tells about an object: ETag, size, Last-Modified, storage
+ * class, and CRC-64 when an inventory has it. The fields a listing lacks (content type, version id, metadata) are
+ * taken from `known` when it is the same object (same ETag and size), else left empty (the content type null:
+ * "details not yet observed") until a HEAD (an event's, or a later reconcile pass's) fills them.
  */
 export function observationFromListing(
   bucket: string,
-  entry: ListedObject,
+  entry: ListedObject & { crc64?: string | null },
   known: Pick<PresentObservation, "etag" | "size" | "crc64" | "contentType" | "versionId" | "userMetadata"> | null,
 ): PresentObservation {
   const same = known !== null && known.etag === entry.etag && known.size === entry.size;
@@ -53,7 +54,7 @@ export function observationFromListing(
     key: entry.key,
     size: entry.size,
     etag: entry.etag,
-    crc64: same ? known.crc64 : null,
+    crc64: same ? known.crc64 : (entry.crc64 ?? null),
     contentType: same ? known.contentType : null,
     lastModified: entry.lastModified,
     storageClass: entry.storageClass || "STANDARD",

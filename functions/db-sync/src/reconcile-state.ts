@@ -6,6 +6,8 @@ export interface ReconcileState {
   after: string | null;
   /** When the unfinished pass began (ISO), for the report; null between passes. */
   passStartedAt: string | null;
+  /** With RECONCILE_SOURCE=inventory: the manifest of the report the unfinished pass reads, so it resumes on it. */
+  report?: string | null;
 }
 
 /** The state object's key: one per table, so two deployments on one bucket keep separate markers. */
@@ -27,6 +29,7 @@ export async function readState(cos: CosClient, bucket: string, key: string): Pr
     return {
       after: typeof parsed.after === "string" ? parsed.after : null,
       passStartedAt: typeof parsed.passStartedAt === "string" ? parsed.passStartedAt : null,
+      report: typeof parsed.report === "string" ? parsed.report : null,
     };
   } catch {
     return null;

@@ -2,6 +2,7 @@ import type { CosClient, ListedObject } from "@cosfn/cos";
 import type { TimerEvent } from "@cosfn/events";
 import type { RecordContext, RecordResult } from "@cosfn/runtime";
 import type { Config } from "./config.ts";
+import { latestInventoryManifest, readInventoryEntries, readInventoryManifest } from "./inventory.ts";
 import { observationFromListing, observe } from "./observe.ts";
 import { readState, stateKey, writeState } from "./reconcile-state.ts";
 import type { Resources } from "./resources.ts";
@@ -18,6 +19,20 @@ const HEAD_CONCURRENCY = 16;
 /** Stop starting new batches when less than this is left before the deadline. */
 const MIN_TIME_FOR_A_BATCH_MS = 2_000;
 
+/**
+ * What a pass does with an object whose row is missing, a tombstone, or of another ETag or size:
+ * - `next-pass`: writes the row from the source at once (ETag, size, Last-Modified, storage class, and CRC-64 when an
+ *   inventory has it), with no content type: "details not yet observed". Any later pass HEADs such a row and fills in
+ *   its CRC-64, content type, version id and metadata. No HEAD for the object in this pass.
+ * - `at-once`: HEADs it (16 at once) and writes what the HEAD saw, complete.
+ */
+export type ReconcileDetails = "next-pass" | "at-once";
+
+/** One object as the source of a pass tells it: COS's listing, or a COS Inventory report (which may add CRC-64). */
+export interface SourceEntry extends ListedObject {
+  crc64?: string | null;
+}
+
 export interface ReconcileCounts {
   listed: number;
   rows: number;
@@ -31,14 +46,31 @@ export interface ReconcileCounts {
   superseded: number;
   /** Rows left alone because they were observed after the listing started. */
   newer: number;
+  /** Rows of the right ETag and size whose CRC-64, content type, version id and metadata a HEAD filled in. */
+  detailed: number;
+  /** Rows written from the source alone (`next-pass`): their details wait for a later pass's HEAD. */
+  awaitingDetails: number;
   heads: number;
   purgedTombstones: number;
 }
 
 export interface ReconcileOptions {
   store: ObjectIndexStore;
+  /** For the HEADs, and the listing when there is no `source`. */
   cos: CosClient;
   bucket: string;
+  /**
+   * The objects in byte order of their keys, after `after` (exclusive), under `prefix` and outside `excludePrefix`;
+   * default: COS's listing of `bucket`.
+   */
+  source?: (after: string | null) => AsyncIterable<SourceEntry>;
+  /**
+   * When the source's picture of the bucket was taken (an inventory report's scan); default: when the pass started
+   * (a listing is read live). Rows observed later than this minus `clockSkewMs` are left alone.
+   */
+  snapshotAt?: Date;
+  /** Default `next-pass`. */
+  details?: ReconcileDetails;
   prefix: string;
   /** Keys under it are the function's own (its state) and never mirrored. */
   excludePrefix: string;
@@ -67,7 +99,7 @@ async function* listAfter(
   prefix: string,
   after: string | null,
   excludePrefix: string,
-): AsyncGenerator<ListedObject> {
+): AsyncGenerator<SourceEntry> {
   for await (const entry of cos.list(bucket, { prefix, ...(after !== null && { marker: after }) })) {
     if (excludePrefix && entry.key.startsWith(excludePrefix)) continue;
     yield entry;
@@ -108,18 +140,24 @@ async function mapLimited<T, U>(items: readonly T[], limit: number, work: (item:
 }
 
 /**
- * One pass (or the rest of one) of the bucket's listing against the table, side by side in key order, in batches:
- * - an object with no row, a tombstone, or a row of another ETag or size: HEAD it and write what the HEAD saw;
- * - an object whose row has its ETag and size but another storage class: the row takes the listing's;
- * - a current row whose object the listing lacks: marked deleted;
- * each only when the row was observed at least `clockSkewMs` before the listing started (a row observed later can
- * be newer than the listing), and each a conditional write on the row's version as read, so a row an event wrote
- * meanwhile is not overwritten. Tombstones older than the retention are purged first.
+ * One pass (or the rest of one) of the bucket's listing (or another source) against the table, side by side in key
+ * order, in batches:
+ * - an object with no row, a tombstone, or a row of another ETag or size: written from the source with its details
+ *   (content type, version id, metadata) left to a later pass (`next-pass`), or HEADed and written as the HEAD saw
+ *   it (`at-once`);
+ * - an object whose row has its ETag and size but no content type (written from a source, details not yet
+ *   observed): HEADed, and its details filled in;
+ * - an object whose row has its ETag and size but another storage class: the row takes the source's;
+ * - a current row whose object the source lacks: marked deleted;
+ * each only when the row was observed at least `clockSkewMs` before the source's picture was taken (the listing's
+ * start, or the inventory's scan; a row observed later can be newer than it), and each a conditional write on the
+ * row's version as read, so a row an event wrote meanwhile is not overwritten. Tombstones older than the retention
+ * are purged first.
  */
 export async function reconcileBucket(options: ReconcileOptions): Promise<ReconcileResult> {
   const now = options.now ?? (() => new Date());
   const listingStartedAt = now();
-  const olderThan = listingStartedAt.getTime() - options.clockSkewMs;
+  const olderThan = (options.snapshotAt ?? listingStartedAt).getTime() - options.clockSkewMs;
   const counts: ReconcileCounts = {
     listed: 0,
     rows: 0,
@@ -128,17 +166,23 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
     deleted: 0,
     superseded: 0,
     newer: 0,
+    detailed: 0,
+    awaitingDetails: 0,
     heads: 0,
     purgedTombstones: await options.store.purgeTombstones(
       new Date(listingStartedAt.getTime() - options.tombstoneRetentionMs),
     ),
   };
-  const listing = listAfter(options.cos, options.bucket, options.prefix, options.after, options.excludePrefix);
+  const listing = (
+    options.source
+      ? options.source(options.after)
+      : listAfter(options.cos, options.bucket, options.prefix, options.after, options.excludePrefix)
+  )[Symbol.asyncIterator]();
   let cursor = options.after;
   let exhausted = false;
   while (!exhausted) {
     if (!options.mayContinue()) return { ...counts, complete: false, after: cursor };
-    const chunk: ListedObject[] = [];
+    const chunk: SourceEntry[] = [];
     while (chunk.length < options.batch) {
       const next = await listing.next();
       if (next.done) {
@@ -147,7 +191,7 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
       }
       chunk.push(next.value);
     }
-    const upTo = exhausted ? null : (chunk.at(-1) as ListedObject).key;
+    const upTo = exhausted ? null : (chunk.at(-1) as SourceEntry).key;
     const rows = await rowsBetween(options, cursor, upTo);
     counts.listed += chunk.length;
     counts.rows += rows.length;
@@ -159,21 +203,29 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
   return { ...counts, complete: true, after: null };
 }
 
+type Counter = "added" | "updated" | "deleted" | "detailed";
+
 async function repair(
   options: ReconcileOptions,
-  listed: ListedObject[],
+  listed: SourceEntry[],
   rows: ObjectRow[],
   olderThan: number,
   counts: ReconcileCounts,
   now: () => Date,
 ): Promise<void> {
   const byKey = new Map(rows.map((row) => [row.key, row]));
-  const writes: { write: ConditionalWrite; counter: "added" | "updated" | "deleted" }[] = [];
+  const writes: { write: ConditionalWrite; counter: Counter }[] = [];
   const conditional = (row: ObjectRow | undefined, write: RowWrite) => ({
     expectedVersion: row ? row.rowVersion : null,
     write,
   });
-  const toHead: { entry: ListedObject; row: ObjectRow | undefined }[] = [];
+  const fromSource = (entry: SourceEntry, row: ObjectRow | undefined): RowWrite => ({
+    kind: "upsert",
+    observation: observationFromListing(options.bucket, entry, row ?? null),
+    observedAt: now(),
+    reason: "reconciled",
+  });
+  const toHead: { entry: SourceEntry; row: ObjectRow | undefined }[] = [];
   for (const entry of listed) {
     const row = byKey.get(entry.key);
     byKey.delete(entry.key);
@@ -182,23 +234,35 @@ async function repair(
       continue;
     }
     if (!row?.isCurrent || row.etag !== entry.etag || row.size !== entry.size) {
+      if (options.details === "at-once") toHead.push({ entry, row });
+      else {
+        writes.push({
+          write: conditional(row, fromSource(entry, undefined)),
+          counter: row?.isCurrent ? "updated" : "added",
+        });
+        counts.awaitingDetails++;
+      }
+      continue;
+    }
+    // The right object, but written from a listing or an inventory: its details are still to be observed.
+    if (row.contentType === null) {
       toHead.push({ entry, row });
       continue;
     }
     if (row.storageClass !== (entry.storageClass || "STANDARD")) {
-      const observation = observationFromListing(options.bucket, entry, row);
-      const write: RowWrite = { kind: "upsert", observation, observedAt: now(), reason: "reconciled" };
-      writes.push({ write: conditional(row, write), counter: "updated" });
+      writes.push({ write: conditional(row, fromSource(entry, row)), counter: "updated" });
     }
   }
   const observed = await mapLimited(toHead, HEAD_CONCURRENCY, async ({ entry, row }) => {
     counts.heads++;
     const seen = await observe(options.cos, options.bucket, entry.key);
-    return { row, write: decideWrite(row ?? null, seen, now()) };
+    return { row, seen, write: decideWrite(row ?? null, seen, now()) };
   });
-  for (const { row, write } of observed) {
+  for (const { row, seen, write } of observed) {
     if (!write) continue;
-    const counter = write.kind === "delete" ? "deleted" : row?.isCurrent ? "updated" : "added";
+    const sameObject = row?.isCurrent && seen.exists && seen.etag === row.etag && seen.size === row.size;
+    const counter =
+      write.kind === "delete" ? "deleted" : sameObject ? "detailed" : row?.isCurrent ? "updated" : "added";
     writes.push({ write: conditional(row, write), counter });
   }
   // Rows the listing lacks: their objects are gone (unless observed after the listing began).
@@ -218,7 +282,7 @@ async function repair(
     writes.push({ write: conditional(row, write), counter: "deleted" });
   }
   // One conditional batch per kind, so the counts say what was applied; the rest an event superseded.
-  for (const counter of ["added", "updated", "deleted"] as const) {
+  for (const counter of ["added", "updated", "deleted", "detailed"] as const) {
     const ofKind = writes.filter((item) => item.counter === counter).map((item) => item.write);
     for (let at = 0; at < ofKind.length; at += options.batch) {
       const slice = ofKind.slice(at, at + options.batch);
@@ -229,9 +293,32 @@ async function repair(
   }
 }
 
+/** The source of a timer's pass: COS's listing (the default), or the inventory report the pass reads. */
+async function passSource(
+  config: Config,
+  cos: CosClient,
+  savedReport: string | null | undefined,
+): Promise<(Pick<ReconcileOptions, "source" | "snapshotAt"> & { report: string | null }) | { skipped: string }> {
+  if (config.reconcileSource === "listing") return { report: null };
+  const bucket = config.inventoryBucket as string;
+  const manifestKey = savedReport ?? (await latestInventoryManifest(cos, bucket, config.inventoryPrefix));
+  if (!manifestKey) return { skipped: `no COS Inventory report under cos://${bucket}/${config.inventoryPrefix} yet` };
+  const report = await readInventoryManifest(cos, bucket, manifestKey);
+  const filter = { prefix: config.keyPrefix, excludePrefix: config.statePrefix };
+  const entries = await readInventoryEntries(cos, report, filter);
+  return {
+    report: manifestKey,
+    snapshotAt: report.snapshotAt,
+    source: async function* (after) {
+      for (const entry of entries) if (after === null || compareKeys(entry.key, after) > 0) yield entry;
+    },
+  };
+}
+
 /**
- * The timer's work: reconciles `RECONCILE_BUCKET` (under `KEY_PREFIX`) with the table, resuming from the marker an
- * earlier invocation saved, and stops before the deadline, saving where it stopped. Reports the counts.
+ * The timer's work: reconciles `RECONCILE_BUCKET` (under `KEY_PREFIX`) with the table, from COS's listing or the
+ * newest COS Inventory report (`RECONCILE_SOURCE`), resuming from the marker an earlier invocation saved, and stops
+ * before the deadline, saving where it stopped. Reports the counts.
  */
 export async function reconcileOnTimer(
   _event: TimerEvent,
@@ -243,10 +330,15 @@ export async function reconcileOnTimer(
   const key = stateKey(config.statePrefix, config.table);
   const saved = await readState(cos, bucket, key);
   const passStartedAt = (saved?.after && saved.passStartedAt) || new Date().toISOString();
+  const source = await passSource(config, cos, saved?.after ? saved.report : null);
+  if ("skipped" in source) return source;
+  const { report, ...from } = source;
   const result = await reconcileBucket({
     store: resources.store,
     cos,
     bucket,
+    ...from,
+    details: config.reconcileDetails,
     prefix: config.keyPrefix,
     excludePrefix: config.statePrefix,
     batch: config.reconcileBatch,
@@ -254,10 +346,15 @@ export async function reconcileOnTimer(
     tombstoneRetentionMs: config.tombstoneRetentionMs,
     after: saved?.after ?? null,
     mayContinue: () => !signal.aborted && timeLeft() > MIN_TIME_FOR_A_BATCH_MS,
-    checkpoint: (after) => writeState(cos, bucket, key, { after, passStartedAt }),
+    checkpoint: (after) => writeState(cos, bucket, key, { after, passStartedAt, report }),
   });
-  if (result.complete) await writeState(cos, bucket, key, { after: null, passStartedAt: null });
-  const detail = { ...result, resumedFrom: saved?.after ?? null, passStartedAt };
+  if (result.complete) await writeState(cos, bucket, key, { after: null, passStartedAt: null, report: null });
+  const detail = {
+    ...result,
+    resumedFrom: saved?.after ?? null,
+    passStartedAt,
+    source: report ? `inventory ${report}` : "listing",
+  };
   log.info(result.complete ? "reconcile pass complete" : "reconcile stopped before the deadline", detail);
   return { detail };
 }

@@ -3,6 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { type Config, describeDatabaseUrl } from "./config.ts";
 import { createMysqlStore } from "./stores/mysql.ts";
 import { createPgliteStore } from "./stores/pglite.ts";
+import { PgliteFolder } from "./stores/pglite-folder.ts";
 import { createPostgresStore } from "./stores/postgres.ts";
 import type { ObjectIndexStore } from "./stores/types.ts";
 
@@ -21,22 +22,49 @@ export function tlsOptions(tls: Config["tls"]): { ssl?: { rejectUnauthorized: bo
 
 const PGLITE_REGISTRY = Symbol.for("cosfn.db-sync.pglite");
 
-/**
- * One PGlite per location in a process (`pglite:` is one in-memory database, `pglite:<dir>` one per folder): a
- * folder can be opened once, and the instances of `npm start` and of tests share the embedded database as SCF
- * instances share a server.
- */
-export function sharedPglite(url: string): PGlite {
+/** The process's embedded databases: the in-memory one (`pglite:`) and one `PgliteFolder` per `pglite:<dir>`. */
+function pgliteRegistry(): Map<string, PGlite | PgliteFolder> {
   const global = globalThis as Record<symbol, unknown>;
-  if (!global[PGLITE_REGISTRY]) global[PGLITE_REGISTRY] = new Map<string, PGlite>();
-  const registry = global[PGLITE_REGISTRY] as Map<string, PGlite>;
+  global[PGLITE_REGISTRY] ??= new Map<string, PGlite | PgliteFolder>();
+  return global[PGLITE_REGISTRY] as Map<string, PGlite | PgliteFolder>;
+}
+
+/**
+ * One embedded database per location in a process, so that the instances of tests (and of a process running
+ * several) share it as SCF instances share a server: `pglite:` is one in-memory PGlite; `pglite:<dir>` one
+ * `PgliteFolder`, which other processes share through its lock file (`cosfn dev` runs each invocation in a process
+ * of its own).
+ */
+export function sharedPglite(url: string): PGlite | PgliteFolder {
+  const registry = pgliteRegistry();
   const dataDir = url.replace(/^pglite:/i, "");
   let db = registry.get(dataDir);
   if (!db) {
-    db = new PGlite(dataDir || undefined);
+    db = dataDir ? new PgliteFolder(dataDir) : new PGlite();
     registry.set(dataDir, db);
   }
   return db;
+}
+
+/** Closes the `pglite:<dir>` folders this process holds and gives them back to other processes (see below). */
+export async function releaseEmbeddedFolders(): Promise<void> {
+  const folders = [...pgliteRegistry().values()].filter((db) => db instanceof PgliteFolder);
+  await Promise.all(folders.map((folder) => folder.release()));
+}
+
+/**
+ * The handler, giving back the `pglite:<dir>` folder at the end of each invocation (its next operation opens it
+ * again): simultaneous invocations in simultaneous processes (`cosfn dev`) then take turns on the folder instead of
+ * corrupting it. Nothing to do for a server database.
+ */
+export function releasingEmbeddedFolders<E, X, T>(handler: (event: E, context: X) => Promise<T>) {
+  return async (event: E, context: X): Promise<T> => {
+    try {
+      return await handler(event, context);
+    } finally {
+      await releaseEmbeddedFolders();
+    }
+  };
 }
 
 /** The configured driver's store, with the pool `DB_POOL_SIZE` allows. */
@@ -47,8 +75,10 @@ export function createStore(config: Config): ObjectIndexStore {
       return createPostgresStore({ ...common, url: config.dbUrl, ...tlsOptions(config.tls) });
     case "mysql":
       return createMysqlStore({ ...common, url: config.dbUrl, ...tlsOptions(config.tls) });
-    case "pglite":
-      return createPgliteStore({ ...common, pglite: sharedPglite(config.dbUrl) });
+    case "pglite": {
+      const db = sharedPglite(config.dbUrl);
+      return createPgliteStore({ ...common, ...(db instanceof PgliteFolder ? { folder: db } : { pglite: db }) });
+    }
   }
 }
 

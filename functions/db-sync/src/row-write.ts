@@ -7,7 +7,10 @@ function sameMetadata(a: Record<string, string>, b: Record<string, string>): boo
   return keys.length === Object.keys(b).length && keys.every((name) => b[name] === a[name]);
 }
 
-/** Whether a current row already holds exactly this observation (the fields an object change can alter). */
+/**
+ * Whether a current row already holds exactly this observation (the fields an object change can alter, and the
+ * content type: a row reconcile wrote from a listing has none yet, and the next HEAD fills it in).
+ */
 export function rowMatches(row: ObjectRow, seen: Present): boolean {
   return (
     row.isCurrent &&
@@ -16,6 +19,7 @@ export function rowMatches(row: ObjectRow, seen: Present): boolean {
     (row.versionId ?? null) === (seen.versionId ?? null) &&
     row.storageClass === seen.storageClass &&
     (row.crc64 ?? null) === (seen.crc64 ?? null) &&
+    (row.contentType ?? null) === (seen.contentType ?? null) &&
     sameMetadata(row.userMetadata, seen.userMetadata)
   );
 }
@@ -31,7 +35,7 @@ function presentReason(current: ObjectRow | null, eventName: string | undefined)
  * What to write for one key, from the row as it is and the state just observed, or `undefined` when the row
  * already says it:
  * - the object exists: an upsert, unless the current row matches it (same ETag, size, version id, storage class,
- *   CRC-64 and metadata); a restore event on a matching row still records `restored`;
+ *   CRC-64, content type and metadata); a restore event on a matching row still records `restored`;
  * - the object is gone: a tombstone over a current row (`delete-marker` when the event or COS says one was
  *   created, else `deleted`); nothing when there is no row or it is already a tombstone.
  * `eventName` is the record's (a hint for the reason); reconcile passes none and writes `reconciled`.

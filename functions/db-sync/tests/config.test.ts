@@ -23,6 +23,10 @@ describe("config", () => {
       reconcileBucket: undefined,
       clockSkewMs: 5_000,
       statePrefix: ".cosfn/db-sync/",
+      reconcileDetails: "next-pass",
+      reconcileSource: "listing",
+      inventoryBucket: undefined,
+      inventoryPrefix: "",
     });
     expect(() => load({})).toThrow(/DB_URL is required/);
   });
@@ -39,6 +43,9 @@ describe("config", () => {
       RECONCILE_BATCH: "50",
       RECONCILE_BUCKET: "examplebucket-1250000000",
       CLOCK_SKEW: "0s",
+      RECONCILE_DETAILS: "at-once",
+      RECONCILE_SOURCE: "inventory",
+      INVENTORY_PREFIX: "inventory/1250000000/examplebucket/daily/",
     });
     expect(config).toMatchObject({
       dbKind: "postgres",
@@ -51,6 +58,11 @@ describe("config", () => {
       reconcileBatch: 50,
       reconcileBucket: "examplebucket-1250000000",
       clockSkewMs: 0,
+      reconcileDetails: "at-once",
+      reconcileSource: "inventory",
+      // The reports' bucket defaults to the reconciled one.
+      inventoryBucket: "examplebucket-1250000000",
+      inventoryPrefix: "inventory/1250000000/examplebucket/daily/",
     });
     expect(load({ DB_URL: "mysql://root@127.0.0.1:3306/test" }).dbKind).toBe("mysql");
     expect(load({ DB_URL: "pglite:/tmp/db" }).dbKind).toBe("pglite");
@@ -67,6 +79,9 @@ describe("config", () => {
     expect(() => load({ DB_URL: "pglite:", DB_TLS: "maybe" })).toThrow(/DB_TLS/);
     expect(() => load({ DB_URL: "pglite:", TOMBSTONE_RETENTION: "7 days" })).toThrow(/TOMBSTONE_RETENTION/);
     expect(() => load({ DB_URL: "pglite:", RECONCILE_BUCKET: "examplebucket" })).toThrow(/RECONCILE_BUCKET/);
+    expect(() => load({ DB_URL: "pglite:", RECONCILE_DETAILS: "never" })).toThrow(/RECONCILE_DETAILS/);
+    expect(() => load({ DB_URL: "pglite:", RECONCILE_SOURCE: "inventory" })).toThrow(/INVENTORY_PREFIX/);
+    expect(() => load({ DB_URL: "pglite:", INVENTORY_BUCKET: "logs" })).toThrow(/INVENTORY_BUCKET/);
   });
 
   it("parses durations and masks URL passwords", () => {

@@ -14,6 +14,7 @@ import {
   startDbSync,
   tableState,
   uniqueTable,
+  userClient,
 } from "./support.ts";
 
 const test = useTestCloud();
@@ -51,20 +52,68 @@ describe.each(DATABASES.filter(available))("reconcile on $name", (database) => {
     await seedObject(test.cloud, BUCKET, "elsewhere/x", "x");
     expect(await tableState(store, prefix)).not.toEqual(bucketState(test, prefix));
 
+    const heads = () => test.cloud.requests.entries.filter((e) => e.method === "HEAD" && e.key?.startsWith(prefix));
+    const headsBefore = heads().length;
     const summary = await timer(main);
     expect(summary.records[0], JSON.stringify(summary)).toMatchObject({
       eventName: "timer:reconcile",
       outcome: "done",
-      detail: { complete: true, added: 7, updated: 1, deleted: 1, superseded: 0 },
+      detail: { complete: true, added: 7, updated: 1, deleted: 1, superseded: 0, awaitingDetails: 8, heads: 0 },
     });
+    // RECONCILE_DETAILS=next-pass: the rows come from the listing alone, no HEAD; their details are not observed yet.
+    expect(heads().length).toBe(headsBefore);
     expect(await tableState(store, prefix)).toEqual(bucketState(test, prefix));
     expect(await store.get(BUCKET, `${prefix}gone`)).toMatchObject({ isCurrent: false, reason: "reconciled" });
-    expect(await store.get(BUCKET, `${prefix}replaced`)).toMatchObject({ size: 14, reason: "reconciled" });
+    expect(await store.get(BUCKET, `${prefix}replaced`)).toMatchObject({
+      size: 14,
+      reason: "reconciled",
+      contentType: null,
+      crc64: null,
+    });
     expect(await store.get(BUCKET, "elsewhere/x")).toBeNull();
 
-    // A second pass finds nothing to do.
+    // The next pass HEADs the 8 rows whose details were not observed and fills them in; nothing else changes.
     const again = await timer(main);
-    expect(again.records[0]).toMatchObject({ detail: { complete: true, added: 0, updated: 0, deleted: 0 } });
+    expect(again.records[0]).toMatchObject({
+      detail: { complete: true, added: 0, updated: 0, deleted: 0, detailed: 8, heads: 8 },
+    });
+    const replaced = await store.get(BUCKET, `${prefix}replaced`);
+    expect(replaced).toMatchObject({ size: 14, contentType: "application/octet-stream" });
+    expect(replaced?.crc64).toBe(test.cloud.store.head(BUCKET, `${prefix}replaced`)?.crc64);
+    const third = await timer(main);
+    expect(third.records[0]).toMatchObject({ detail: { complete: true, added: 0, detailed: 0, heads: 0 } });
+  });
+
+  it("fills the metadata of a row written from the listing at the next pass, or at once with RECONCILE_DETAILS=at-once", async () => {
+    const prefix = `${root}details/`;
+    const user = userClient();
+    for (const name of ["a", "b"]) {
+      await user.writeObject({
+        bucket: BUCKET,
+        key: `${prefix}${name}`,
+        body: `body ${name}`,
+        contentType: "text/plain",
+        metadata: { owner: `owner-${name}` },
+      });
+    }
+    const later = await startDbSync(settings(database, table, { ...base, KEY_PREFIX: `${prefix}a` }));
+    await timer(later);
+    expect(await store.get(BUCKET, `${prefix}a`)).toMatchObject({ userMetadata: {}, contentType: null });
+    await timer(later);
+    expect(await store.get(BUCKET, `${prefix}a`)).toMatchObject({
+      userMetadata: { owner: "owner-a" },
+      contentType: "text/plain",
+      reason: "reconciled",
+    });
+    const atOnce = await startDbSync(
+      settings(database, table, { ...base, KEY_PREFIX: `${prefix}b`, RECONCILE_DETAILS: "at-once" }),
+    );
+    const summary = await timer(atOnce);
+    expect(summary.records[0]).toMatchObject({ detail: { added: 1, heads: 1, awaitingDetails: 0 } });
+    expect(await store.get(BUCKET, `${prefix}b`)).toMatchObject({
+      userMetadata: { owner: "owner-b" },
+      contentType: "text/plain",
+    });
   });
 
   it("leaves rows observed after its listing started, and never overwrites a row an event changed meanwhile", async () => {
@@ -97,7 +146,9 @@ describe.each(DATABASES.filter(available))("reconcile on $name", (database) => {
 
   it("stops before the deadline and resumes from its marker at the next invocation", async () => {
     const prefix = `${root}resume/`;
-    const main = await startDbSync(settings(database, table, { ...base, KEY_PREFIX: prefix, RECONCILE_BATCH: "4" }));
+    const main = await startDbSync(
+      settings(database, table, { ...base, KEY_PREFIX: prefix, RECONCILE_BATCH: "4", RECONCILE_DETAILS: "at-once" }),
+    );
     const keys = Array.from({ length: 24 }, (_, i) => `${prefix}${String(i).padStart(2, "0")}`);
     for (const key of keys) await seedObject(test.cloud, BUCKET, key, key);
     // Each batch's HEADs take 300 ms: a 4 s invocation (a 3 s deadline, batches started while 2 s are left) does

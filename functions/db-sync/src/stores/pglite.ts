@@ -2,6 +2,7 @@ import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { storeClosed } from "./checks.ts";
 import { storeError } from "./errors.ts";
 import { KeyMutex } from "./key-mutex.ts";
+import type { PgliteFolder } from "./pglite-folder.ts";
 import { classifyPostgresError } from "./postgres.ts";
 import { createPgDialectStore, type PgQueryable } from "./postgres-sql.ts";
 import { type RetryOptions, retryTransient, WorkFailure } from "./retry.ts";
@@ -15,6 +16,12 @@ export interface PgliteStoreOptions {
    * can share it, and share its key locks. `close()` leaves it open; its owner closes it.
    */
   pglite?: PGlite;
+  /**
+   * A folder shared with other processes (`PgliteFolder`): each operation runs while this process holds the folder's
+   * lock, opening it if needed; the folder's owner releases it (`PgliteFolder.release`) between invocations.
+   * `close()` leaves it to its owner.
+   */
+  folder?: PgliteFolder;
   /** The table; default `cos_objects`. */
   table?: string;
   /** Also append every write to `<table>_history`, de-duplicated by `RowWrite.historyId`. Default false. */
@@ -35,7 +42,8 @@ export interface PgliteStoreOptions {
  */
 export function createPgliteStore(options: PgliteStoreOptions = {}): ObjectIndexStore {
   return createPgDialectStore(options, (table) => {
-    const mutex = options.pglite ? sharedMutex(options.pglite) : new KeyMutex();
+    const shared = options.folder ?? options.pglite;
+    const mutex = shared ? sharedMutex(shared) : new KeyMutex();
     const retry = options.retry ?? {};
     let instance: Promise<PGlite> | undefined;
     let closed = false;
@@ -50,10 +58,11 @@ export function createPgliteStore(options: PgliteStoreOptions = {}): ObjectIndex
     function run<T>(what: string, body: (db: PgQueryable) => Promise<T>, transaction: boolean): Promise<T> {
       return retryTransient(async () => {
         if (closed) throw storeClosed(table, what);
-        instance ??= options.pglite ? Promise.resolve(options.pglite) : PGlite.create(options.dataDir);
-        const db = await instance;
+        const on = (db: PGlite) => (transaction ? db.transaction((tx) => body(adapt(tx))) : body(adapt(db)));
         try {
-          return transaction ? await db.transaction((tx) => body(adapt(tx))) : await body(adapt(db));
+          if (options.folder) return await options.folder.use(on);
+          instance ??= options.pglite ? Promise.resolve(options.pglite) : PGlite.create(options.dataDir);
+          return await on(await instance);
         } catch (error) {
           if (error instanceof WorkFailure) throw error.error;
           throw storeError(error, { table, what, secrets: [], classify: classifyPostgresError });
@@ -69,19 +78,19 @@ export function createPgliteStore(options: PgliteStoreOptions = {}): ObjectIndex
         lock === "migrate"
           ? mutex.run(JSON.stringify([table]), () => run(what, body, true))
           : mutex.run(JSON.stringify([table, lock.bucket, lock.key]), () => run(what, body, false)),
-      connections: () => (instance !== undefined && !closed ? 1 : 0),
+      connections: () => ((options.folder ? options.folder.open : instance !== undefined) && !closed ? 1 : 0),
       async close() {
         if (closed) return;
         closed = true;
-        if (!options.pglite && instance) await (await instance).close();
+        if (!options.pglite && !options.folder && instance) await (await instance).close();
       },
     };
   });
 }
 
-const mutexes = new WeakMap<PGlite, KeyMutex>();
+const mutexes = new WeakMap<object, KeyMutex>();
 
-function sharedMutex(db: PGlite): KeyMutex {
+function sharedMutex(db: object): KeyMutex {
   let mutex = mutexes.get(db);
   if (!mutex) {
     mutex = new KeyMutex();
