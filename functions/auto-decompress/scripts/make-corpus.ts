@@ -2,14 +2,24 @@
 // committed; run `npx tsx functions/auto-decompress/scripts/make-corpus.ts` to make them again.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { makeTar } from "./tar-writer.ts";
-import { writeZip } from "./zip-writer.ts";
+import { deflateRawSync, gzipSync } from "node:zlib";
+import { makeRawTar, makeTar } from "./tar-writer.ts";
+import { writeQuotedOverlapZip, writeZip } from "./zip-writer.ts";
 
 const dir = fileURLToPath(new URL("../../../test-fixtures/archives/", import.meta.url));
 mkdirSync(dir, { recursive: true });
 const text = (s: string) => Buffer.from(s, "utf8");
 const write = (name: string, data: Uint8Array) => writeFileSync(`${dir}${name}`, data);
+/** Pseudo-random lowercase text: compresses about 2:1, like real files. */
+const noise = (length: number, seed: number) => {
+  const bytes = Buffer.alloc(length);
+  let state = seed + 1;
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    bytes[i] = 97 + ((state >>> 16) % 16);
+  }
+  return bytes;
+};
 
 write(
   "traversal.zip",
@@ -149,4 +159,86 @@ write(
   ),
 );
 write("single.txt.gz", gzipSync(text("a single gzipped file\n")));
+
+// Bombs whose headers look harmless: overlapping entries, methods other than stored and deflate, ratios that only
+// the bytes actually read reveal, and a stream that passes MAX_ENTRIES part way.
+write(
+  "overlap-shared.zip",
+  writeZip([
+    { name: "readme.txt", data: text("read me") },
+    { name: "kernel.bin", data: noise(64 * 1024, 1) },
+    ...Array.from({ length: 9 }, (_, i) => ({ name: `copy-${i + 1}.bin`, sharesDataOf: 1 })),
+  ]),
+);
+write("overlap-quoted.zip", writeQuotedOverlapZip(10, noise(64 * 1024, 2)));
+write(
+  "methods.zip",
+  writeZip([
+    { name: "plain.txt", data: text("plain") },
+    { name: "small.bz2", data: noise(2000, 3), method: 12 },
+    { name: "large.bin", data: noise(100 * 1024, 4), method: 14, declaredSize: 2 * 1024 * 1024 },
+    { name: "secret.ppmd", data: noise(3000, 5), method: 98, password: "cosfn-pass" },
+  ]),
+);
+{
+  // The central directory declares 8 MiB from 56 KiB (146:1, within MAX_ENTRY_RATIO); the deflate stream inside
+  // is 8 KiB, then padding: 1000:1 on the bytes actually read.
+  const padding = noise(48 * 1024, 6);
+  const kernel = new Uint8Array(8 * 1024 * 1024);
+  const deflated = deflateRawSync(kernel).length;
+  write(
+    "ratio-read.zip",
+    writeZip([{ name: "zeros.bin", data: kernel, padding, centralCompressedSize: deflated + padding.length }]),
+  );
+}
+write(
+  "ratio-zero.zip",
+  writeZip([
+    { name: "claims-zero.bin", data: new Uint8Array(8 * 1024 * 1024), declaredSize: 1000, centralCompressedSize: 0 },
+    { name: "fine.txt", data: text("fine") },
+  ]),
+);
+write(
+  "ratio-zero-declared.zip",
+  writeZip([{ name: "claims-zero.bin", data: new Uint8Array(8 * 1024 * 1024), centralCompressedSize: 0 }]),
+);
+write(
+  "many-entries.tar",
+  await makeTar(["one", "two", "three", "four", "five"].map((name) => ({ name: `${name}.txt`, body: name }))),
+);
+
+// Ordinary archives that a careless ratio or name check refuses.
+write(
+  "small-ratios.zip",
+  writeZip([
+    { name: "repeated.txt", data: Buffer.alloc(512 * 1024, 0x61) },
+    { name: "sparse.img", data: new Uint8Array(1024 * 1024) },
+    { name: "template.csv", data: text(`${",".repeat(40)}\n`.repeat(100)) },
+  ]),
+);
+// 测试.txt in GBK, 測試.txt in Big5, テスト.txt in Shift_JIS: tar names as Windows tools store them.
+const dotTxt = [0x2e, 0x74, 0x78, 0x74];
+write("gbk-names.tar", makeRawTar([{ name: Buffer.from([0xb2, 0xe2, 0xca, 0xd4, ...dotTxt]), body: "gbk" }]));
+write("big5-names.tar", makeRawTar([{ name: Buffer.from([0xb4, 0xfa, 0xb8, 0xd5, ...dotTxt]), body: "big5" }]));
+write(
+  "shift-jis-names.tar",
+  makeRawTar([{ name: Buffer.from([0x83, 0x65, 0x83, 0x58, 0x83, 0x67, ...dotTxt]), body: "sjis" }]),
+);
+// Two different raw names, both invalid in UTF-8 and GB18030: both decode to "report\ufffd.txt".
+write(
+  "same-decoded-names.tar",
+  makeRawTar([
+    { name: Buffer.from([0x72, 0x65, 0x70, 0x6f, 0x72, 0x74, 0xff, ...dotTxt]), body: "first" },
+    { name: Buffer.from([0x72, 0x65, 0x70, 0x6f, 0x72, 0x74, 0xfe, ...dotTxt]), body: "second" },
+  ]),
+);
+
+// Never destroy newer data: an entry named like the archive itself.
+write(
+  "self-named.zip",
+  writeZip([
+    { name: "self-named.zip", data: text("not the archive") },
+    { name: "other.txt", data: text("other") },
+  ]),
+);
 console.log(`wrote the corpus to ${dir}`);

@@ -9,8 +9,8 @@ export interface ZipEntryInput {
   /** The name as stored: a string is written as UTF-8, bytes as they are. */
   name: string | Uint8Array;
   data?: Uint8Array;
-  /** 0 stored, 8 deflated (default). */
-  method?: 0 | 8;
+  /** 0 stored, 8 deflated (default); any other method number is written with the data as it is. */
+  method?: number;
   /** Set general-purpose bit 11 (UTF-8 names). Default: true for string names. */
   utf8Flag?: boolean;
   /** Unix mode, written in the external attributes with "made by Unix". */
@@ -25,6 +25,15 @@ export interface ZipEntryInput {
   zip64?: boolean;
   /** Declares this uncompressed size instead of the real one. */
   declaredSize?: number;
+  /** Declares this compressed size in the central directory (the local header keeps the real one). */
+  centralCompressedSize?: number;
+  /** Bytes written after the entry's data, counted in no header unless `centralCompressedSize` says so. */
+  padding?: Uint8Array;
+  /**
+   * Writes no local header or data: the central-directory record points at the local header of the entry with
+   * this position, with its sizes, CRC and method (several records sharing one region, as overlap bombs do).
+   */
+  sharesDataOf?: number;
   modified?: Date;
 }
 
@@ -86,13 +95,26 @@ function zipCrypto(password: string, data: Buffer, check: number): Buffer {
 export function writeZip(entries: ZipEntryInput[], options: { comment?: string; zip64End?: boolean } = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
+  const placed: { offset: number; record: Buffer }[] = [];
   let offset = 0;
   for (const entry of entries) {
     const name = typeof entry.name === "string" ? Buffer.from(entry.name, "utf8") : Buffer.from(entry.name);
+    const shared = entry.sharesDataOf === undefined ? undefined : placed[entry.sharesDataOf];
+    if (shared) {
+      // The shared record with this entry's name: same method, sizes, CRC and local-header offset.
+      const fixed = shared.record.subarray(0, 46);
+      const record = Buffer.concat([fixed, name]);
+      record.writeUInt16LE(name.length, 28);
+      record.writeUInt16LE(0, 30);
+      placed.push({ offset: shared.offset, record });
+      centrals.push(record);
+      continue;
+    }
     const data = Buffer.from(entry.data ?? new Uint8Array(0));
     const method = entry.aes ? 99 : (entry.method ?? 8);
     const crc = crc32(data);
     let body: Buffer = method === 8 || (entry.aes && (entry.method ?? 8) === 8) ? deflateRawSync(data) : data;
+    const padding = Buffer.from(entry.padding ?? new Uint8Array(0));
     const { time, day } = dosTime(entry.modified ?? new Date("2026-01-02T03:04:06Z"));
     if (entry.password) body = zipCrypto(entry.password, body, entry.dataDescriptor ? (time >> 8) & 0xff : crc >>> 24);
     let flags = 0;
@@ -124,35 +146,47 @@ export function writeZip(entries: ZipEntryInput[], options: { comment?: string; 
       name,
       extra,
       body,
+      padding,
       ...(entry.dataDescriptor ? [u32(0x08074b50), u32(crc), u32(body.length), u32(size)] : []),
     ]);
     const madeBy = entry.unixMode === undefined ? 20 : (3 << 8) | 20;
-    centrals.push(
-      Buffer.concat([
-        u32(0x02014b50),
-        u16(madeBy),
-        u16(entry.zip64 ? 45 : 20),
-        u16(flags),
-        u16(method),
-        u16(time),
-        u16(day),
-        u32(crc),
-        u32(header32(body.length)),
-        u32(header32(size)),
-        u16(name.length),
-        u16(extra.length),
-        u16(0),
-        u16(0),
-        u16(0),
-        u32(entry.unixMode === undefined ? 0 : (entry.unixMode << 16) >>> 0),
-        u32(offset),
-        name,
-        extra,
-      ]),
-    );
+    const record = Buffer.concat([
+      u32(0x02014b50),
+      u16(madeBy),
+      u16(entry.zip64 ? 45 : 20),
+      u16(flags),
+      u16(method),
+      u16(time),
+      u16(day),
+      u32(crc),
+      u32(header32(entry.centralCompressedSize ?? body.length)),
+      u32(header32(size)),
+      u16(name.length),
+      u16(extra.length),
+      u16(0),
+      u16(0),
+      u16(0),
+      u32(entry.unixMode === undefined ? 0 : (entry.unixMode << 16) >>> 0),
+      u32(offset),
+      name,
+      extra,
+    ]);
+    centrals.push(record);
+    placed.push({ offset, record });
     locals.push(local);
     offset += local.length;
   }
+  return finishZip(locals, centrals, offset, entries.length, options);
+}
+
+/** Appends the central directory and its end records (zip64 when asked) to the local sections. */
+function finishZip(
+  locals: Buffer[],
+  centrals: Buffer[],
+  offset: number,
+  records: number,
+  options: { comment?: string; zip64End?: boolean },
+): Buffer {
   const central = Buffer.concat(centrals);
   const comment = Buffer.from(options.comment ?? "", "utf8");
   const tail: Buffer[] = [];
@@ -166,15 +200,15 @@ export function writeZip(entries: ZipEntryInput[], options: { comment?: string; 
         u16(45),
         u32(0),
         u32(0),
-        u64(entries.length),
-        u64(entries.length),
+        u64(records),
+        u64(records),
         u64(central.length),
         u64(offset),
       ]),
       Buffer.concat([u32(0x07064b50), u32(0), u64(zip64EndAt), u32(1)]),
     );
   }
-  const count = options.zip64End ? 0xffff : entries.length;
+  const count = options.zip64End ? 0xffff : records;
   tail.push(
     Buffer.concat([
       u32(0x06054b50),
@@ -189,4 +223,80 @@ export function writeZip(entries: ZipEntryInput[], options: { comment?: string; 
     ]),
   );
   return Buffer.concat([...locals, central, ...tail]);
+}
+
+/**
+ * An overlap bomb in David Fifield's construction ("A better zip bomb", 2019): `count` entries whose compressed
+ * data all end in one shared deflate kernel (`kernel`, deflated, the last entry's data); each earlier entry's data
+ * starts with a stored deflate block that quotes the next entry's local header, then continues into the next
+ * entry's data. Every local header is real and every record points at its own, yet inflating every entry inflates
+ * the kernel `count` times.
+ */
+export function writeQuotedOverlapZip(count: number, kernel: Uint8Array): Buffer {
+  const names = Array.from({ length: count }, (_, i) => Buffer.from(`q${String(i).padStart(3, "0")}.bin`));
+  const time = dosTime(new Date("2026-01-02T03:04:06Z"));
+  const localHeader = (name: Buffer, crc: number, compressed: number, size: number) =>
+    Buffer.concat([
+      u32(0x04034b50),
+      u16(20),
+      u16(0x800),
+      u16(8),
+      u16(time.time),
+      u16(time.day),
+      u32(crc),
+      u32(compressed),
+      u32(size),
+      u16(name.length),
+      u16(0),
+      name,
+    ]);
+  // Built from the last entry back: each entry's data and what it inflates to.
+  let data: Buffer = deflateRawSync(kernel);
+  let inflated = Buffer.from(kernel);
+  const headers: Buffer[] = [];
+  const facts: { crc: number; compressed: number; size: number }[] = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const fact = { crc: crc32(inflated), compressed: data.length, size: inflated.length };
+    facts[i] = fact;
+    const header = localHeader(names[i] as Buffer, fact.crc, fact.compressed, fact.size);
+    headers[i] = header;
+    if (i === 0) break;
+    // A non-final stored block (BFINAL 0, BTYPE 00) quoting this header, then the data it precedes.
+    const quote = Buffer.concat([Buffer.from([0]), u16(header.length), u16(~header.length & 0xffff)]);
+    data = Buffer.concat([quote, header, data]);
+    inflated = Buffer.concat([header, inflated]);
+  }
+  const first = headers[0] as Buffer;
+  const body = Buffer.concat([first, data]);
+  // Entry i's local header lies inside entry i-1's quote: its offset follows from the quotes before it.
+  const centrals: Buffer[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const fact = facts[i] as { crc: number; compressed: number; size: number };
+    const name = names[i] as Buffer;
+    centrals.push(
+      Buffer.concat([
+        u32(0x02014b50),
+        u16(20),
+        u16(20),
+        u16(0x800),
+        u16(8),
+        u16(time.time),
+        u16(time.day),
+        u32(fact.crc),
+        u32(fact.compressed),
+        u32(fact.size),
+        u16(name.length),
+        u16(0),
+        u16(0),
+        u16(0),
+        u16(0),
+        u32(0),
+        u32(at),
+        name,
+      ]),
+    );
+    at += (headers[i] as Buffer).length + 5;
+  }
+  return finishZip([body], centrals, body.length, count, {});
 }

@@ -81,22 +81,6 @@ export class TargetKeys {
   }
 }
 
-/**
- * Duplicate names in a streamed archive, where a later entry is not known in advance: of entries with the same
- * path, the last one wins, so an earlier one's line is marked replaced when a later one comes (a listed archive's
- * duplicates are planned instead: `planEntries`).
- */
-export class SamePaths {
-  readonly #last = new Map<string, ManifestEntry>();
-
-  /** Records `line` as the latest entry at `path`; returns the earlier one it replaces, if any. */
-  replaces(path: string, line: ManifestEntry): ManifestEntry | undefined {
-    const earlier = this.#last.get(path);
-    this.#last.set(path, line);
-    return earlier;
-  }
-}
-
 /** Marks an earlier entry's line as replaced by a later one of the same name (its write finished first). */
 export function replacedByLater(line: ManifestEntry): void {
   line.reason = DUPLICATE_NAME;

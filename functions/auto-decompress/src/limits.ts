@@ -19,8 +19,14 @@ export type LimitSettings = Pick<Config, "maxEntries" | "maxEntryBytes" | "maxEn
 interface Named {
   name: string;
   declaredSize: number;
-  compressedSize: number;
 }
+
+/**
+ * One entry's ratio is checked only once it has inflated (or declares) more than this: a few KB of one repeated
+ * byte, a sparse file or an empty template compress far beyond any ratio limit and are no bomb; a real bomb is
+ * still cut off after 1 MiB of output (zlib's and Info-ZIP's approach).
+ */
+export const RATIO_GRACE_BYTES = 1024 * 1024;
 
 /** The entry inflated past the size its header declares: it is cut off there. */
 export function entryOverflow(entry: Named): PermanentError {
@@ -51,8 +57,14 @@ export class ArchiveLimits {
     private readonly compressedRead?: () => number,
   ) {}
 
-  /** Checks the headers of a whole listed archive; throws the first limit they break. */
+  /**
+   * Checks the headers of a whole listed archive; throws the first limit they break. Overlapping entries (several
+   * central-directory records pointing into one region, directly or through local headers quoted inside another
+   * entry's data) are refused first (`OVERLAPPING_ENTRIES`): no byte of the archive is inflated for two entries.
+   */
   checkListed(entries: readonly ArchiveEntry[]): void {
+    const overlap = overlapping(entries);
+    if (overlap) throw overlap;
     const files = entries.filter((entry) => entry.kind === "file");
     const count = this.#entryCount(files.length, true);
     if (count) throw count;
@@ -78,9 +90,12 @@ export class ArchiveLimits {
 
   /**
    * Checks an entry that has inflated to `bytes` so far, `added` of them just now, against its declared size and
-   * the per-entry limits, and counts the added bytes against the archive's; returns the error to raise.
+   * the per-entry limits, and counts the added bytes against the archive's; returns the error to raise. The ratio
+   * is that of `bytes` to `compressed`, the bytes of the archive actually read for the entry so far (`undefined`
+   * for formats without per-entry compression), checked past `RATIO_GRACE_BYTES`: a header that claims a
+   * compressed size of 0, or one other than the bytes read, changes nothing.
    */
-  inflatedTo(entry: Named, bytes: number, added: number): PermanentError | undefined {
+  inflatedTo(entry: Named, bytes: number, added: number, compressed?: number): PermanentError | undefined {
     const { maxEntryBytes, maxEntryRatio } = this.settings;
     if (bytes > entry.declaredSize) return entryOverflow(entry);
     if (bytes > maxEntryBytes) {
@@ -89,10 +104,10 @@ export class ArchiveLimits {
         `${entry.name}: inflated past MAX_ENTRY_BYTES (${maxEntryBytes})`,
       );
     }
-    if (entry.compressedSize > 0 && bytes / entry.compressedSize > maxEntryRatio) {
+    if (compressed !== undefined && bytes > RATIO_GRACE_BYTES && bytes > compressed * maxEntryRatio) {
       return new ArchiveRefusedError(
         "MAX_ENTRY_RATIO",
-        `${entry.name}: inflated past MAX_ENTRY_RATIO (${maxEntryRatio}:1)`,
+        `${entry.name}: inflated to ${bytes} bytes from ${compressed} read, past MAX_ENTRY_RATIO (${maxEntryRatio}:1)`,
       );
     }
     return this.#count(added);
@@ -109,7 +124,7 @@ export class ArchiveLimits {
     if (
       compressed !== undefined &&
       compressed > 0 &&
-      this.inflated > 1024 * 1024 &&
+      this.inflated > RATIO_GRACE_BYTES &&
       this.inflated / compressed > maxEntryRatio
     ) {
       return new ArchiveRefusedError(
@@ -132,7 +147,10 @@ export class ArchiveLimits {
     );
   }
 
-  /** One entry's declared size and ratio (an entry of unknown size, a single gzipped file, declares neither). */
+  /**
+   * One entry's declared size and ratio (an entry of unknown size, a single gzipped file, declares neither; the
+   * ratio counts past `RATIO_GRACE_BYTES`, and a compressed size of 0 is an infinite ratio).
+   */
   #declaredEntry(entry: ArchiveEntry): ArchiveRefusedError | undefined {
     const { maxEntryBytes, maxEntryRatio } = this.settings;
     if (!Number.isFinite(entry.declaredSize)) return undefined;
@@ -142,10 +160,17 @@ export class ArchiveLimits {
         `entry ${entry.index} declares ${entry.declaredSize} bytes; MAX_ENTRY_BYTES is ${maxEntryBytes}`,
       );
     }
-    if (entry.compressedSize > 0 && entry.declaredSize / entry.compressedSize > maxEntryRatio) {
+    const compressed = entry.compressedSize;
+    if (
+      compressed !== undefined &&
+      entry.declaredSize > RATIO_GRACE_BYTES &&
+      entry.declaredSize > compressed * maxEntryRatio
+    ) {
+      const ratio =
+        compressed === 0 ? "an infinite ratio" : `a ratio of ${Math.round(entry.declaredSize / compressed)}:1`;
       return new ArchiveRefusedError(
         "MAX_ENTRY_RATIO",
-        `entry ${entry.index} declares a ratio of ${Math.round(entry.declaredSize / entry.compressedSize)}:1; MAX_ENTRY_RATIO is ${maxEntryRatio}`,
+        `entry ${entry.index} declares ${ratio}; MAX_ENTRY_RATIO is ${maxEntryRatio}`,
       );
     }
     return undefined;
@@ -162,4 +187,26 @@ export class ArchiveLimits {
         : `the entries declare more than MAX_TOTAL_BYTES (${maxTotalBytes})`,
     );
   }
+}
+
+/**
+ * The first two entries whose bytes overlap, by the extents their central-directory records declare (local header,
+ * name, compressed data): sorted by start, each must end at or before the next one starts.
+ */
+function overlapping(entries: readonly ArchiveEntry[]): ArchiveRefusedError | undefined {
+  const placed = entries.filter((entry) => entry.extent !== undefined);
+  placed.sort((a, b) => (a.extent?.start as number) - (b.extent?.start as number));
+  for (let k = 1; k < placed.length; k++) {
+    const before = placed[k - 1] as ArchiveEntry;
+    const after = placed[k] as ArchiveEntry;
+    const a = before.extent as { start: number; end: number };
+    const b = after.extent as { start: number; end: number };
+    if (a.end > b.start) {
+      return new ArchiveRefusedError(
+        "OVERLAPPING_ENTRIES",
+        `entries ${before.index} and ${after.index} overlap: entry ${before.index} takes offsets ${a.start}-${a.end - 1}, entry ${after.index} starts at ${b.start}; no byte of the archive is inflated twice`,
+      );
+    }
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import type { CosRecord } from "@cosfn/events";
 import { PermanentError, type RecordContext, type RecordResult } from "@cosfn/runtime";
 import type { Config } from "./config.ts";
-import { extractArchive, parallelismFor } from "./extract.ts";
+import { extractArchive, manifestKey, parallelismFor } from "./extract.ts";
 import { targetPrefixFor } from "./target-prefix.ts";
 
 /**
@@ -31,7 +31,7 @@ export async function processArchive(record: CosRecord, context: RecordContext<C
     const why = first.reason?.startsWith(`${first.name}: `) ? first.reason : `${first.name}: ${first.reason}`;
     throw new PermanentError(
       "ENTRIES_FAILED",
-      `${failed.length} of ${manifest.entries.length} entries failed (see ${prefix}.cosfn-manifest.json); first: ${why}`,
+      `${failed.length} of ${manifest.entries.length} entries failed (see ${manifestKey(prefix, record)}); first: ${why}`,
     );
   }
   return { detail: { prefix, ...manifest.counts } };

@@ -7,6 +7,7 @@ import { type ArchiveLimits, entryOverflow } from "./limits.ts";
 import { hex } from "./manifest.ts";
 import type { PlannedEntry } from "./plan.ts";
 import { EntryBytesError } from "./readers/types.ts";
+import { unsupportedMethod } from "./readers/zip.ts";
 
 /** Where and how entries are written. */
 export interface EntryTarget {
@@ -22,8 +23,11 @@ export interface EntryTarget {
   limits: ArchiveLimits;
 }
 
-/** Fails an entry that cannot be decrypted before anything of it is read: AES, or ZipCrypto without a password. */
-export function checkDecryptable(entry: PlannedEntry, password: string | undefined): void {
+/**
+ * Fails an entry that cannot be extracted before anything of it is read: AES, ZipCrypto without a password, or
+ * a compression method other than stored (0) and deflate (8), named (`UNSUPPORTED_METHOD`).
+ */
+export function checkExtractable(entry: PlannedEntry, password: string | undefined): void {
   if (entry.encryption === "aes")
     throw new PermanentError("AES_ENCRYPTED", `${entry.name}: AES-encrypted entries are not supported`);
   if (entry.encryption === "zipcrypto" && !password) {
@@ -32,32 +36,40 @@ export function checkDecryptable(entry: PlannedEntry, password: string | undefin
       `${entry.name}: the entry is encrypted and ARCHIVE_PASSWORD is not set`,
     );
   }
+  if (entry.method !== undefined && entry.method !== 0 && entry.method !== 8) {
+    throw unsupportedMethod(entry.name, entry.method);
+  }
 }
 
 /**
  * Writes one entry's inflated bytes to `key` (streamed, multipart above a part), with a Content-Type from its
  * extension and the metadata that identifies it (archive, its ETag, entry index, CRC-32, mtime). The bytes are
- * counted against the limits as they inflate, and cut off at the first one passed; after the upload, size and
- * CRC-32 are checked against the header, and an entry that does not match is deleted (`CORRUPT_ENTRY`). Returns
- * the size and CRC-32 written; throws what went wrong, named.
+ * counted against the limits as they inflate (the ratio against `compressedRead`, the archive's bytes read for
+ * the entry), and cut off at the first one passed; size and CRC-32 are checked against the header before the
+ * object is complete (the whole entry before its PUT, a streamed one before its last part), so an entry that
+ * does not match is never written and nothing needs deleting (`CORRUPT_ENTRY`). Returns the size and CRC-32
+ * written; throws what went wrong, named.
  */
 export async function writeEntry(
   entry: PlannedEntry,
   key: string,
   read: () => Promise<Buffer> | Readable,
   to: EntryTarget,
+  compressedRead?: () => number,
 ): Promise<{ size: number; crc32: number }> {
   const { cos, bucket, source, signal } = to;
   const opened = read();
   let body: Buffer | InflateGuard;
+  let checked: { size: number; crc32: number } | undefined;
   if (opened instanceof Promise) {
     body = await opened.catch((error: unknown) => {
       throw classify(entry, error);
     });
-    const refusal = to.limits.inflatedTo(entry, body.length, body.length);
+    const refusal = to.limits.inflatedTo(entry, body.length, body.length, compressedRead?.());
     if (refusal) throw refusal;
+    checked = verified(entry, body.length, crc32(body));
   } else {
-    const guard = new InflateGuard(entry, to.limits);
+    const guard = new InflateGuard(entry, to.limits, compressedRead);
     opened.on("error", (error: Error) => guard.destroy(error));
     opened.pipe(guard);
     body = guard;
@@ -84,11 +96,13 @@ export async function writeEntry(
     if (!(opened instanceof Promise)) opened.destroy();
     throw classify(entry, error);
   }
-  const size = body instanceof InflateGuard ? body.bytes : body.length;
-  const crc = body instanceof InflateGuard ? body.crc.digest() : crc32(body);
+  return checked ?? (body as InflateGuard).verified();
+}
+
+/** The size and CRC-32 an entry inflated to, or `CORRUPT_ENTRY` when they are not what its header declares. */
+function verified(entry: PlannedEntry, size: number, crc: number): { size: number; crc32: number } {
   const sizeWrong = Number.isFinite(entry.declaredSize) && size !== entry.declaredSize;
   if (sizeWrong || (entry.crc32 !== undefined && crc !== entry.crc32)) {
-    await cos.deleteObject(bucket, key).catch(() => {});
     const declaredCrc = entry.crc32 === undefined ? null : hex(entry.crc32);
     throw new PermanentError(
       "CORRUPT_ENTRY",
@@ -98,28 +112,47 @@ export async function writeEntry(
   return { size, crc32: crc };
 }
 
-/** Counts what an entry inflates to and stops it at the first limit it passes: never trusts the header. */
+/**
+ * Counts what an entry inflates to and stops it at the first limit it passes: never trusts the header. At the end
+ * it checks size and CRC-32 before passing the end on, so a corrupt entry's upload fails instead of completing.
+ */
 class InflateGuard extends Transform {
-  readonly crc = new Crc32();
+  readonly #crc = new Crc32();
   bytes = 0;
+  #verified: { size: number; crc32: number } | undefined;
   constructor(
     private readonly entry: PlannedEntry,
     private readonly limits: ArchiveLimits,
+    private readonly compressedRead: (() => number) | undefined,
   ) {
     super();
   }
+
+  override _flush(callback: (error?: Error | null) => void): void {
+    try {
+      this.#verified = verified(this.entry, this.bytes, this.#crc.digest());
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  verified(): { size: number; crc32: number } {
+    return this.#verified as { size: number; crc32: number };
+  }
+
   override _transform(
     chunk: Buffer,
     _encoding: BufferEncoding,
     callback: (error?: Error | null, data?: Buffer) => void,
   ): void {
     this.bytes += chunk.length;
-    const refusal = this.limits.inflatedTo(this.entry, this.bytes, chunk.length);
+    const refusal = this.limits.inflatedTo(this.entry, this.bytes, chunk.length, this.compressedRead?.());
     if (refusal) {
       callback(refusal);
       return;
     }
-    this.crc.update(chunk);
+    this.#crc.update(chunk);
     callback(null, chunk);
   }
 }

@@ -9,7 +9,7 @@ import { scfContext, seedObject, storedKeys, storedText, type TestCloud } from "
 import { describe, expect, it } from "vitest";
 import { writeZip } from "../scripts/zip-writer.ts";
 import { loadConfig } from "../src/config.ts";
-import { extractArchive, type Manifest } from "../src/extract.ts";
+import { extractArchive, type Manifest, manifestKey } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
 import { BUCKET, useTestCloud } from "./cloud.ts";
 
@@ -31,6 +31,8 @@ async function run(
   from = corpus,
 ): Promise<{
   manifest?: Manifest;
+  /** The manifest as stored, also when the extraction threw. */
+  saved?: Manifest;
   error?: { code?: string; limit?: string; message: string };
   added: Record<string, string>;
 }> {
@@ -40,11 +42,12 @@ async function run(
   const info = test.cloud.store.head(BUCKET, key);
   let manifest: Manifest | undefined;
   let error: { code?: string; message: string } | undefined;
+  const prefix = `out/${file}/run-${++runs}/`;
   try {
     manifest = await extractArchive({
       cos: createCosClient({ region: "ap-guangzhou" }),
       source: { bucket: BUCKET, key, size: info?.size ?? null, etag: info?.etag ?? null },
-      target: { bucket: BUCKET, prefix: `out/${file}/run-${++runs}/` },
+      target: { bucket: BUCKET, prefix },
       config: loadConfig(new EnvReader(env)),
       functionName: "auto-decompress",
       signal: new AbortController().signal,
@@ -55,9 +58,12 @@ async function run(
   }
   const added: Record<string, string> = {};
   for (const k of allKeys())
-    if (!before.has(k) && !k.endsWith(".cosfn-manifest.json"))
+    if (!before.has(k) && !/\.cosfn-manifest-[0-9a-f]{16}\.json$/.test(k))
       added[k.replace(/^out\/[^/]+\/[^/]*\//, "")] = await stored(k);
-  return { ...(manifest && { manifest }), ...(error && { error }), added };
+  const saved = test.cloud.store.head(BUCKET, manifestKey(prefix, { bucket: BUCKET, key }))
+    ? (JSON.parse(await stored(manifestKey(prefix, { bucket: BUCKET, key }))) as Manifest)
+    : undefined;
+  return { ...(manifest && { manifest }), ...(saved && { saved }), ...(error && { error }), added };
 }
 
 let runs = 0;
@@ -171,6 +177,83 @@ describe("the archive corpus: exactly the right objects, nothing else", () => {
     expect(error).toMatchObject({ code });
     expect((error as { retryable?: boolean }).retryable).toBe(false);
     expect(added).toEqual({});
+  });
+});
+
+describe("bombs whose headers look harmless: refused before anything is written", () => {
+  it.each([
+    ["overlap-shared.zip", /^entries 1 and 2 overlap: entry 1 takes offsets 49-\d+, entry 2 starts at 49;/],
+    ["overlap-quoted.zip", /^entries 0 and 1 overlap: entry 0 takes offsets 0-\d+, entry 1 starts at 43;/],
+  ])(
+    "%s: overlapping entries (records sharing one region, or quoting the next local header)",
+    async (file, message) => {
+      const { error, saved, added } = await run(file);
+      expect(error).toMatchObject({ code: "ARCHIVE_REFUSED", limit: "OVERLAPPING_ENTRIES", retryable: false });
+      expect(error?.message).toMatch(message);
+      expect(added).toEqual({});
+      // The manifest says why, with no entry.
+      expect(saved).toMatchObject({
+        complete: false,
+        entries: [],
+        error: { code: "ARCHIVE_REFUSED", limit: "OVERLAPPING_ENTRIES" },
+      });
+    },
+  );
+
+  it("fails entries of any method but stored and deflate, naming it: small (spans), large (streamed), encrypted", async () => {
+    const { manifest, added } = await run("methods.zip", { ARCHIVE_PASSWORD: "cosfn-pass" });
+    expect(added).toEqual({ "plain.txt": "plain" });
+    expect(manifest?.entries.map((e) => [e.name, e.outcome, e.reason])).toEqual([
+      ["plain.txt", "written", undefined],
+      ["small.bz2", "failed", "small.bz2: compression method 12 (bzip2) is not supported (stored and deflate are)"],
+      ["large.bin", "failed", "large.bin: compression method 14 (LZMA) is not supported (stored and deflate are)"],
+      ["secret.ppmd", "failed", "secret.ppmd: compression method 98 (PPMd) is not supported (stored and deflate are)"],
+    ]);
+  });
+
+  it("checks the ratio on the bytes actually read: a directory claiming 56 KiB for an 8 KiB deflate stream", async () => {
+    const { error, added, saved } = await run("ratio-read.zip");
+    expect(error).toMatchObject({ code: "ARCHIVE_REFUSED", limit: "MAX_ENTRY_RATIO" });
+    // Cut off just past the 1 MiB grace, from about 1 KiB read.
+    const [, inflated, read] = error?.message.match(/^zeros\.bin: inflated to (\d+) bytes from (\d+) read/) ?? [];
+    expect(Number(inflated)).toBeGreaterThan(1024 * 1024);
+    expect(Number(inflated)).toBeLessThanOrEqual(1024 * 1024 + 256 * 1024);
+    expect(Number(read)).toBeLessThan(2048);
+    expect(added).toEqual({});
+    expect(saved?.entries).toEqual([
+      expect.objectContaining({ name: "zeros.bin", outcome: "refused", reason: error?.message }),
+    ]);
+  });
+
+  it("reads no more than a compressed size of 0 claims, and refuses one that declares megabytes from it", async () => {
+    const small = await run("ratio-zero.zip");
+    expect(small.added).toEqual({ "fine.txt": "fine" });
+    expect(reason(small.manifest, "claims-zero.bin")).toMatchObject({ outcome: "failed" });
+    expect(reason(small.manifest, "claims-zero.bin")?.reason).toMatch(/^claims-zero\.bin: /);
+    const large = await run("ratio-zero-declared.zip");
+    expect(large.error).toMatchObject({
+      code: "ARCHIVE_REFUSED",
+      limit: "MAX_ENTRY_RATIO",
+      message: "entry 0 declares an infinite ratio; MAX_ENTRY_RATIO is 200",
+    });
+    expect(large.added).toEqual({});
+  });
+
+  it("a tar past MAX_ENTRIES: the entries before the one that reveals it stay written, that one and the rest are not", async () => {
+    const { error, added, saved } = await run("many-entries.tar", { MAX_ENTRIES: "3" });
+    expect(error).toMatchObject({ code: "ARCHIVE_REFUSED", limit: "MAX_ENTRIES" });
+    expect(added).toEqual({ "one.txt": "one", "two.txt": "two", "three.txt": "three" });
+    expect(saved?.entries.map((e) => [e.name, e.outcome, e.reason])).toEqual([
+      ["one.txt", "written", undefined],
+      ["two.txt", "written", undefined],
+      ["three.txt", "written", undefined],
+      ["four.txt", "refused", "the archive has more than MAX_ENTRIES (3) file entries"],
+    ]);
+    expect(saved).toMatchObject({
+      complete: false,
+      counts: { written: 3, refused: 1 },
+      error: { limit: "MAX_ENTRIES" },
+    });
   });
 });
 

@@ -6,7 +6,7 @@ import { scfContext, type TestCloud } from "@cosfn/testing";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
-import { extractArchive } from "../src/extract.ts";
+import { extractArchive, manifestKey } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
 import { BUCKET, useTestCloud } from "./cloud.ts";
 import { declareSize } from "./zip-edits.ts";
@@ -58,7 +58,10 @@ describe("the deadline", () => {
     const saved = JSON.parse(
       await (async () => {
         const chunks: Buffer[] = [];
-        for await (const c of test.cloud.store.read(BUCKET, "out/in/big.zip/.cosfn-manifest.json").stream)
+        for await (const c of test.cloud.store.read(
+          BUCKET,
+          manifestKey("out/in/big.zip/", { bucket: BUCKET, key: "in/big.zip" }),
+        ).stream)
           chunks.push(c as Buffer);
         return Buffer.concat(chunks).toString();
       })(),

@@ -5,7 +5,7 @@ import { seedObject, storedKeys, storedText, type TestCloud } from "@cosfn/testi
 import { describe, expect, it } from "vitest";
 import { makeTar, type TarItem } from "../scripts/tar-writer.ts";
 import { loadConfig } from "../src/config.ts";
-import { extractArchive } from "../src/extract.ts";
+import { extractArchive, manifestKey } from "../src/extract.ts";
 import { BUCKET, useTestCloud } from "./cloud.ts";
 
 let test: TestCloud;
@@ -56,7 +56,7 @@ describe("extractArchive (tar, tar.gz, gzip)", () => {
       expect(manifest.format).toBe(format);
       expect(keysUnder(prefix)).toEqual(
         [
-          `${prefix}.cosfn-manifest.json`,
+          manifestKey(prefix, { bucket: BUCKET, key }),
           `${prefix}readme.txt`,
           `${prefix}docs/a.md`,
           `${prefix}${longName}`,

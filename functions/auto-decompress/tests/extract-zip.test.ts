@@ -8,7 +8,7 @@ import { loadConfig } from "../src/config.ts";
 import { extractArchive, manifestKey } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
 import { BUCKET, countGets, useTestCloud } from "./cloud.ts";
-import { declareSize, moveLocalHeader, reverseCentralDirectory, text } from "./zip-edits.ts";
+import { breakLocalHeader, declareSize, reverseCentralDirectory, text } from "./zip-edits.ts";
 
 let test: TestCloud;
 useTestCloud((started) => {
@@ -18,6 +18,8 @@ useTestCloud((started) => {
 const upload = (key: string, data: Uint8Array) => seedObject(test.cloud, BUCKET, key, data);
 const stored = (key: string) => storedText(test.cloud, BUCKET, key);
 const keysUnder = (prefix: string) => storedKeys(test.cloud, BUCKET, prefix);
+/** The manifest of the archive `key` extracted under `out/<key>/`, as `extract` does. */
+const manifestOf = (key: string) => manifestKey(`out/${key}/`, { bucket: BUCKET, key });
 
 async function extract(key: string, env: Record<string, string> = {}, prefix = `out/${key}/`) {
   const cos = createCosClient({ region: "ap-guangzhou" });
@@ -50,7 +52,7 @@ describe("extractArchive (zip)", () => {
     const prefix = "out/in/basic.zip/";
     expect(keysUnder(prefix).sort()).toEqual(
       [
-        `${prefix}.cosfn-manifest.json`,
+        manifestOf("in/basic.zip"),
         `${prefix}docs/guide.html`,
         `${prefix}empty.bin`,
         `${prefix}readme.txt`,
@@ -66,7 +68,7 @@ describe("extractArchive (zip)", () => {
       meta: { "x-cos-meta-cosfn-function": "auto-decompress" },
     });
     expect(manifest).toMatchObject({ complete: true, counts: { written: 5, skipped: 1, failed: 0 } });
-    const saved = JSON.parse(await stored(manifestKey(prefix)));
+    const saved = JSON.parse(await stored(manifestOf("in/basic.zip")));
     expect(saved.entries.find((e: { name: string }) => e.name === "docs/")).toMatchObject({
       outcome: "skipped",
       reason: "directory (folders are implied by keys)",
@@ -96,7 +98,7 @@ describe("extractArchive (zip)", () => {
     const after = test.cloud.store.list(BUCKET).objects.map((o) => o.key);
     const added = after.filter((k) => !before.includes(k));
     expect(added.sort()).toEqual(
-      [`${prefix}.cosfn-manifest.json`, `${prefix}dir/win.txt`, `${prefix}fine.txt`, "in/evil.zip"].sort(),
+      [manifestOf("in/evil.zip"), `${prefix}dir/win.txt`, `${prefix}fine.txt`, "in/evil.zip"].sort(),
     );
     expect(manifest.counts).toMatchObject({ written: 2, skipped: 4 });
     expect(manifest.entries.find((e) => e.name === "../escape.txt")?.reason).toBe(
@@ -111,7 +113,7 @@ describe("extractArchive (zip)", () => {
       limit: "MAX_ENTRY_RATIO",
       retryable: false,
     });
-    expect(keysUnder("out/in/bomb.zip/")).toEqual([]);
+    expect(keysUnder("out/in/bomb.zip/")).toEqual([manifestOf("in/bomb.zip")]);
   });
 
   it("refuses archives past the entry count, entry size and total limits", async () => {
@@ -122,7 +124,7 @@ describe("extractArchive (zip)", () => {
     await expect(extract("in/many.zip", { MAX_ENTRIES: "10" })).rejects.toMatchObject({ limit: "MAX_ENTRIES" });
     await expect(extract("in/many.zip", { MAX_ENTRY_BYTES: "5" })).rejects.toMatchObject({ limit: "MAX_ENTRY_BYTES" });
     await expect(extract("in/many.zip", { MAX_TOTAL_BYTES: "50" })).rejects.toMatchObject({ limit: "MAX_TOTAL_BYTES" });
-    expect(keysUnder("out/in/many.zip/")).toEqual([]);
+    expect(keysUnder("out/in/many.zip/")).toEqual([manifestOf("in/many.zip")]);
   });
 
   it("cuts off an entry that inflates past the size its header declares", async () => {
@@ -133,7 +135,7 @@ describe("extractArchive (zip)", () => {
     const manifest = await extract("in/liar.zip");
     expect(manifest.entries[0]).toMatchObject({ outcome: "failed" });
     expect(manifest.entries[0]?.reason).toContain("inflates past the 100 bytes its header declares");
-    expect(keysUnder("out/in/liar.zip/")).toEqual(["out/in/liar.zip/.cosfn-manifest.json"]);
+    expect(keysUnder("out/in/liar.zip/")).toEqual([manifestOf("in/liar.zip")]);
   });
 
   it("cuts off a streamed entry (above 1 MiB) that inflates past its declared size, and streams honest ones", async () => {
@@ -150,7 +152,7 @@ describe("extractArchive (zip)", () => {
     const manifest = await extract("in/big-liar.zip", { MAX_ENTRY_RATIO: "100000" });
     expect(manifest.entries[1]?.reason).toContain("liar.bin: inflates past the 1572864 bytes its header declares");
     expect(keysUnder("out/in/big-liar.zip/").sort()).toEqual([
-      "out/in/big-liar.zip/.cosfn-manifest.json",
+      manifestOf("in/big-liar.zip"),
       "out/in/big-liar.zip/big.txt",
     ]);
     expect(await stored("out/in/big-liar.zip/big.txt")).toBe(honest.toString());
@@ -183,8 +185,8 @@ describe("extractArchive (zip)", () => {
         "third.bin": [text(1536 * 1024, 3), { level: 0 }] as [Uint8Array, { level: 0 }],
       };
       const zip = Buffer.from(zipSync(entries));
-      // The record's offset to its local header: one byte too far.
-      moveLocalHeader(zip, misplaced, 1);
+      // The record points at the entry's local header, whose signature is gone.
+      breakLocalHeader(zip, misplaced);
       const key = `in/misplaced-${misplaced}.zip`;
       await upload(key, zip);
       const manifest = await extract(key);
@@ -193,7 +195,7 @@ describe("extractArchive (zip)", () => {
       expect(manifest.entries[index]?.reason).toMatch(new RegExp(`^${misplaced}: no local file header at offset \\d+`));
       const written = Object.keys(entries).filter((name) => name !== misplaced);
       expect(keysUnder(`out/${key}/`).sort()).toEqual(
-        [`out/${key}/.cosfn-manifest.json`, ...written.map((name) => `out/${key}/${name}`)].sort(),
+        [manifestOf(key), ...written.map((name) => `out/${key}/${name}`)].sort(),
       );
       expect(await stored(`out/${key}/first.txt`)).toBe("first");
     },
@@ -281,7 +283,7 @@ describe("extractArchive (zip)", () => {
     const whole = zipSync({ "a.txt": new TextEncoder().encode("a".repeat(5000)) });
     await upload("in/truncated.zip", whole.subarray(0, whole.length - 30));
     await expect(extract("in/truncated.zip")).rejects.toMatchObject({ code: "CORRUPT_ARCHIVE", retryable: false });
-    expect(keysUnder("out/in/fake.zip/")).toEqual([]);
+    expect(keysUnder("out/in/fake.zip/")).toEqual([manifestOf("in/fake.zip")]);
   });
 });
 

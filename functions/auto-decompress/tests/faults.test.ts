@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { createCosClient } from "@cosfn/cos";
 import { storedText, type TestCloud } from "@cosfn/testing";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { manifestKey } from "../src/extract.ts";
 import { main_handler } from "../src/index.ts";
 import { BUCKET, useTestCloud } from "./cloud.ts";
 
@@ -52,7 +53,7 @@ describe("faults", () => {
       .objects.map((o) => o.key)
       .sort();
     expect(keys).toEqual([
-      "extracted/in/faulty/.cosfn-manifest.json",
+      manifestKey("extracted/in/faulty/", { bucket: BUCKET, key: "in/faulty.zip" }),
       "extracted/in/faulty/streamed-1.txt",
       "extracted/in/faulty/streamed-2.txt",
     ]);

@@ -16,7 +16,10 @@ const entry = (index: number, declaredSize: number, more: Partial<ArchiveEntry> 
   crc32: undefined,
   ...more,
 });
-const named = (declaredSize: number, compressedSize = 0) => ({ name: "a.txt", declaredSize, compressedSize });
+const named = (declaredSize: number) => ({ name: "a.txt", declaredSize });
+const MIB = 1024 * 1024;
+/** Limits roomy enough for entries past the ratio's 1 MiB grace. */
+const roomy: LimitSettings = { ...settings, maxEntryBytes: 10 * MIB, maxTotalBytes: 10 * MIB };
 
 describe("ArchiveLimits on what a listed archive's headers declare", () => {
   const refusal = (entries: ArchiveEntry[]) => {
@@ -38,13 +41,47 @@ describe("ArchiveLimits on what a listed archive's headers declare", () => {
       limit: "MAX_ENTRY_BYTES",
       message: "entry 1 declares 1001 bytes; MAX_ENTRY_BYTES is 1000",
     });
-    expect(refusal([entry(0, 1000, { compressedSize: 50 })])).toMatchObject({
-      limit: "MAX_ENTRY_RATIO",
-      message: "entry 0 declares a ratio of 20:1; MAX_ENTRY_RATIO is 10",
-    });
     expect(refusal([entry(0, 1000), entry(1, 1000), entry(2, 501)])).toMatchObject({
       limit: "MAX_TOTAL_BYTES",
       message: "the entries declare 2501 bytes in all; MAX_TOTAL_BYTES is 2500",
+    });
+  });
+
+  it("checks a declared ratio only past 1 MiB, where a compressed size of 0 is an infinite ratio", () => {
+    const roomyRefusal = (entries: ArchiveEntry[]) => {
+      try {
+        new ArchiveLimits(roomy).checkListed(entries);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    // A few KB of one repeated byte, a sparse file, an empty template: far past 10:1, and no bomb.
+    expect(roomyRefusal([entry(0, MIB, { compressedSize: 1 }), entry(1, 4096, { compressedSize: 0 })])).toBeUndefined();
+    expect(roomyRefusal([entry(0, 2 * MIB, { compressedSize: 1000 })])).toMatchObject({
+      limit: "MAX_ENTRY_RATIO",
+      message: "entry 0 declares a ratio of 2097:1; MAX_ENTRY_RATIO is 10",
+    });
+    expect(roomyRefusal([entry(0, MIB + 1, { compressedSize: 0 })])).toMatchObject({
+      limit: "MAX_ENTRY_RATIO",
+      message: "entry 0 declares an infinite ratio; MAX_ENTRY_RATIO is 10",
+    });
+    // Tar and gzip entries have no compressed size of their own: no per-entry ratio.
+    expect(roomyRefusal([entry(0, 5 * MIB, { compressedSize: undefined })])).toBeUndefined();
+  });
+
+  it("refuses entries whose bytes overlap, before any other limit, naming both", () => {
+    const at = (index: number, start: number, end: number) => entry(index, 1, { extent: { start, end } });
+    expect(refusal([at(0, 0, 100), at(1, 100, 150)])).toBeUndefined();
+    // Listed in any order; a record pointing into another entry's data, or at the same local header.
+    expect(refusal([at(0, 100, 150), at(1, 0, 101)])).toMatchObject({
+      code: "ARCHIVE_REFUSED",
+      limit: "OVERLAPPING_ENTRIES",
+      message:
+        "entries 1 and 0 overlap: entry 1 takes offsets 0-100, entry 0 starts at 100; no byte of the archive is inflated twice",
+    });
+    expect(refusal([at(0, 0, 40), at(1, 0, 40), ...[2, 3, 4, 5].map((i) => entry(i, 1))])).toMatchObject({
+      limit: "OVERLAPPING_ENTRIES",
     });
   });
 
@@ -89,10 +126,22 @@ describe("ArchiveLimits on the bytes inflated", () => {
       limit: "MAX_ENTRY_BYTES",
       message: "a.txt: inflated past MAX_ENTRY_BYTES (1000)",
     });
-    expect(limits.inflatedTo(named(900, 10), 101, 1)).toMatchObject({
+  });
+
+  it("checks an entry's ratio on the compressed bytes actually read, past 1 MiB inflated", () => {
+    const limits = new ArchiveLimits(roomy);
+    // 1 MiB from 10 bytes read: within the grace.
+    expect(limits.inflatedTo(named(4 * MIB), MIB, MIB, 10)).toBeUndefined();
+    expect(limits.inflatedTo(named(4 * MIB), MIB + 1, 1, 1000)).toMatchObject({
       limit: "MAX_ENTRY_RATIO",
-      message: "a.txt: inflated past MAX_ENTRY_RATIO (10:1)",
+      message: `a.txt: inflated to ${MIB + 1} bytes from 1000 read, past MAX_ENTRY_RATIO (10:1)`,
     });
+    // Nothing read for it (a header that claims 0 compressed bytes) is no way around the ratio.
+    expect(new ArchiveLimits(roomy).inflatedTo(named(4 * MIB), MIB + 1, MIB + 1, 0)).toMatchObject({
+      limit: "MAX_ENTRY_RATIO",
+    });
+    // Without per-entry compression (tar), no per-entry ratio.
+    expect(new ArchiveLimits(roomy).inflatedTo(named(4 * MIB), 4 * MIB, 4 * MIB)).toBeUndefined();
   });
 
   it("counts every entry's bytes against MAX_TOTAL_BYTES", () => {

@@ -12,6 +12,11 @@ export function moveLocalHeader(zip: Buffer, name: string, bytes: number): void 
   zip.writeUInt32LE(zip.readUInt32LE(record + 42) + bytes, record + 42);
 }
 
+/** Overwrites the signature of the entry `name`'s local header: the directory points where no local header is. */
+export function breakLocalHeader(zip: Buffer, name: string): void {
+  zip.writeUInt32LE(0x58585858, zip.indexOf(name) - 30);
+}
+
 /** Reverses the central-directory records in place: same directory offset and size, opposite order. */
 export function reverseCentralDirectory(zip: Buffer): void {
   const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));

@@ -46,6 +46,6 @@ export function detectFormat(head: Uint8Array): Detected {
   if (text.startsWith("BZh")) return { unsupported: "bzip2 data, which is not supported (zip, tar, tar.gz, gzip are)" };
   if (b(0) === 0xfd && text.slice(1, 6) === "7zXZ\0")
     return { unsupported: "xz data, which is not supported (zip, tar, tar.gz, gzip are)" };
-  if (head.length === 0) return { unsupported: "an empty object, not an archive" };
+  if (head.length === 0) return { unsupported: "an empty object (0 bytes), not an archive" };
   return { unsupported: "not an archive (zip, tar, tar.gz or gzip) by its content" };
 }

@@ -31,7 +31,7 @@ export async function openGzipReader(stream: Readable, options: ReaderOptions): 
         utf8Flag: true,
         kind: "file",
         declaredSize: Number.POSITIVE_INFINITY,
-        compressedSize: 0,
+        compressedSize: undefined,
         encryption: "none",
         modified: undefined,
         crc32: undefined,

@@ -63,7 +63,7 @@ export function openTarReader(
             utf8Flag: true,
             kind,
             declaredSize,
-            compressedSize: 0,
+            compressedSize: undefined,
             encryption: "none",
             modified: header.mtime,
             crc32: undefined,

@@ -17,8 +17,15 @@ export interface ArchiveEntry {
    * none (a single gzipped file).
    */
   declaredSize: number;
-  /** 0 when the format has no per-entry compressed size (tar, gzip). */
-  compressedSize: number;
+  /** `undefined` when the format has no per-entry compressed size (tar, gzip). */
+  compressedSize: number | undefined;
+  /** Zip's compression method (0 stored, 8 deflate; others are refused); `undefined` for tar and gzip. */
+  method?: number | undefined;
+  /**
+   * The bytes of the archive the entry takes at the least (zip: its local header, name and compressed data, as
+   * the central directory declares them), for the overlap check: no byte may belong to two entries.
+   */
+  extent?: { start: number; end: number } | undefined;
   /** ZipCrypto (`zipcrypto`) or AES (`aes`) encryption. */
   encryption: "none" | "zipcrypto" | "aes";
   modified: Date | undefined;
@@ -39,6 +46,11 @@ export interface ReaderEntry extends ArchiveEntry {
    * skipped by the reader when the next entry is asked for. Directories, links and devices have none.
    */
   read(): Promise<Buffer> | Readable;
+  /**
+   * Bytes of the archive read for this entry so far (zip: its compressed data), for the ratio on bytes actually
+   * read, whatever the headers claim. `undefined` when the format compresses no entry on its own (tar, gzip).
+   */
+  compressedRead?(): number;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type ReaderEntry,
   type ReaderOptions,
 } from "./types.ts";
+import { ZIPCRYPTO_HEADER, ZipCryptoDecrypt } from "./zipcrypto.ts";
 
 /** unzipper's record of one central-directory entry (the fields this function reads). */
 interface ZipFile {
@@ -23,8 +24,9 @@ interface ZipFile {
   crc32: number;
   externalFileAttributes: number;
   offsetToLocalFileHeader: number;
+  /** The DOS time as stored: its high byte checks a ZipCrypto password when the entry has a data descriptor. */
+  lastModifiedTime: number;
   lastModifiedDateTime: Date;
-  stream(password?: string): Readable;
 }
 
 /** The longest tail an end-of-central-directory record with its comment can take: 22 + 65535 bytes. */
@@ -58,13 +60,47 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 
+/** Names of the compression methods APPNOTE lists, for the refusal of those the function does not inflate. */
+const METHODS: Record<number, string> = {
+  1: "shrink",
+  2: "reduce",
+  3: "reduce",
+  4: "reduce",
+  5: "reduce",
+  6: "implode",
+  9: "deflate64",
+  10: "PKWARE implode",
+  12: "bzip2",
+  14: "LZMA",
+  18: "IBM TERSE",
+  19: "IBM LZ77",
+  93: "Zstandard",
+  94: "MP3",
+  95: "xz",
+  96: "JPEG",
+  97: "WavPack",
+  98: "PPMd",
+  99: "AES",
+};
+
+/** An entry whose compression method is neither stored (0) nor deflate (8): refused, never inflated. */
+export function unsupportedMethod(name: string, method: number): PermanentError {
+  const known = METHODS[method];
+  return new PermanentError(
+    "UNSUPPORTED_METHOD",
+    `${name}: compression method ${method}${known ? ` (${known})` : ""} is not supported (stored and deflate are)`,
+  );
+}
+
 /**
  * Opens a zip through its central directory, read with range reads (unzipper's Open.custom over the COS range
  * source, after locating the real end-of-central-directory record, so that archive comments of any length work):
  * no download of the archive, and memory independent of its size. zip64 and data descriptors are read from the
  * central directory. Entries come in the order their bytes lie; each one's bytes are fetched when read, small
- * plain ones whole in spans of neighbours, larger ones streamed with one range read, encrypted ones (ZipCrypto,
- * with `password`) and other methods through unzipper.
+ * plain ones whole in spans of neighbours, the others streamed with one range read (ZipCrypto ones decrypted
+ * with `password`). Only stored and deflated entries are read: any other method fails the entry, named. Every
+ * entry reads exactly the compressed bytes the central directory declares, between its local header and the
+ * next entry, whatever its local header says.
  */
 export async function openZipReader(
   source: RangeSource,
@@ -81,26 +117,33 @@ export async function openZipReader(
   }
   const files = directory.files;
   const entries = files.map(entryOf);
-  const spans = new SpanReader(source, files, directory.offsetToStartOfCentralDirectory);
+  const spans = new SpanReader(source, files, directory.offsetToStartOfCentralDirectory, options.password);
   return {
     format: "zip",
     listed: entries,
     async *entries(): AsyncGenerator<ReaderEntry> {
       for (const index of spans.order) {
         const entry = entries[index] as ArchiveEntry;
-        const password = entry.encryption === "zipcrypto" ? options.password : undefined;
+        const read: BytesRead = { bytes: 0 };
         yield {
           ...entry,
           detached: true,
-          read: () =>
-            entry.kind !== "file"
-              ? Promise.resolve(Buffer.alloc(0))
-              : (spans.read(index) ?? spans.stream(index) ?? (files[index] as ZipFile).stream(password)),
+          read: () => (entry.kind !== "file" ? Promise.resolve(Buffer.alloc(0)) : spans.read(index, read)),
+          compressedRead: () => read.consumed?.() ?? read.bytes,
         };
       }
     },
     close: () => {},
   };
+}
+
+/**
+ * The compressed bytes read for one entry: those passed on so far, or, once an inflater takes them, those it has
+ * consumed (zlib counts them per chunk it inflates), so the ratio is never flattered by read-ahead.
+ */
+interface BytesRead {
+  bytes: number;
+  consumed?: () => number;
 }
 
 /** The central directory's records, as unzipper reads them through range reads. */
@@ -132,6 +175,7 @@ function entryOf(file: ZipFile, index: number): ArchiveEntry {
           ? "device"
           : "file";
   const encrypted = (file.flags & 1) !== 0;
+  const start = file.offsetToLocalFileHeader;
   return {
     index,
     nameBytes: file.pathBuffer,
@@ -142,6 +186,8 @@ function entryOf(file: ZipFile, index: number): ArchiveEntry {
     encryption: !encrypted ? "none" : file.compressionMethod === 99 ? "aes" : "zipcrypto",
     modified: file.lastModifiedDateTime,
     crc32: file.crc32,
+    method: file.compressionMethod,
+    extent: { start, end: start + 30 + file.pathBuffer.length + file.compressedSize },
   };
 }
 
@@ -159,17 +205,18 @@ interface Span {
 }
 
 /**
- * Reads plain entries by their regions: the bytes between one entry's local header and the next entry's.
- * Neighbouring regions of small entries form a span of up to 2 MiB that one range read fetches, so extracting
- * many small files costs one GET per span instead of one per entry, and the next span is fetched while the
- * current one is inflated; a small entry is inflated whole, stopping one byte past the size the central
- * directory declares, so a lying entry cannot grow. A larger entry streams from one range read over its region.
- * Either way the local header is checked against the region.
+ * Reads entries by their regions: the bytes between one entry's local header and the next entry's (the central
+ * directory for the last). Neighbouring regions of small plain entries form a span of up to 2 MiB that one range
+ * read fetches, so extracting many small files costs one GET per span instead of one per entry, and the next span
+ * is fetched while the current one is inflated; a small entry is inflated whole, stopping one byte past the size
+ * the central directory declares, so a lying entry cannot grow. Other entries (larger, or ZipCrypto) stream from
+ * one range read over their region. Either way the local header is checked against the region, and exactly the
+ * compressed size the central directory declares is read, never past the region.
  */
 class SpanReader {
   /** File indexes by offset of their local header. */
   readonly order: number[];
-  /** Where each plain (unencrypted, stored or deflated) entry's local header and data lie; small ones in a span. */
+  /** Where each stored or deflated entry's local header and data lie; small plain ones in a span. */
   readonly #regions = new Map<number, { start: number; end: number; span: Span | undefined }>();
   readonly #fetched = new Map<Span, Promise<Buffer>>();
 
@@ -177,6 +224,7 @@ class SpanReader {
     private readonly source: RangeSource,
     private readonly files: ZipFile[],
     centralDirectory: number,
+    private readonly password: string | undefined,
   ) {
     this.order = files.map((_, index) => index).sort((a, b) => offset(files, a) - offset(files, b));
     let span: Span | undefined;
@@ -186,10 +234,11 @@ class SpanReader {
       const start = offset(files, index);
       const following = this.order[k + 1];
       const end = following === undefined ? centralDirectory : offset(files, following);
-      const plain = (file.flags & 1) === 0 && (file.compressionMethod === 0 || file.compressionMethod === 8);
-      if (plain && end > start) this.#regions.set(index, { start, end, span: undefined });
+      const readable = file.compressionMethod === 0 || file.compressionMethod === 8;
+      if (readable && end > start) this.#regions.set(index, { start, end, span: undefined });
       const small =
-        plain &&
+        readable &&
+        (file.flags & 1) === 0 &&
         file.compressedSize <= WHOLE_ENTRY_BYTES &&
         file.uncompressedSize <= WHOLE_ENTRY_BYTES &&
         end > start &&
@@ -207,11 +256,25 @@ class SpanReader {
     }
   }
 
-  read(index: number): Promise<Buffer> | undefined {
-    const region = this.#regions.get(index);
-    const span = region?.span;
-    if (!region || !span) return undefined;
+  /**
+   * The entry's inflated bytes: whole for a small plain entry, else a stream. `read.bytes` counts the compressed
+   * bytes read for it. An entry of another method fails (`UNSUPPORTED_METHOD`), as does one whose region is empty
+   * (its local header shares an offset with another's: the overlap check refuses such an archive first).
+   */
+  read(index: number, read: BytesRead): Promise<Buffer> | Readable {
     const file = this.files[index] as ZipFile;
+    const name = file.pathBuffer.toString();
+    if (file.compressionMethod !== 0 && file.compressionMethod !== 8) {
+      return Promise.reject(unsupportedMethod(name, file.compressionMethod));
+    }
+    const region = this.#regions.get(index);
+    if (!region)
+      return Promise.reject(new EntryBytesError(`no bytes of its own at offset ${file.offsetToLocalFileHeader}`));
+    if (region.span) return this.#whole(file, region, region.span, read);
+    return this.#stream(file, region, read);
+  }
+
+  #whole(file: ZipFile, region: { start: number; end: number }, span: Span, read: BytesRead): Promise<Buffer> {
     const fetched = this.#fetch(span);
     if (span.next) this.#fetch(span.next).catch(() => {});
     return fetched.then((bytes) => {
@@ -220,22 +283,28 @@ class SpanReader {
       const dataEnd = dataStart + file.compressedSize;
       if (dataEnd > region.end - span.start) throw runsOver(file, region.start);
       const data = bytes.subarray(dataStart, dataEnd);
+      read.bytes = data.length;
       if (file.compressionMethod === 0) return Buffer.from(data);
       return inflateRawSync(data, { maxOutputLength: file.uncompressedSize + 1 });
     });
   }
 
   /**
-   * A plain entry of any size, inflated as a stream: one range read from its local header to the next entry,
-   * inflated in 256 KiB chunks. `undefined` for encrypted entries and other methods, which unzipper reads.
+   * An entry of any size as a stream: one range read from its local header to the next entry, decrypted when
+   * ZipCrypto, inflated in 256 KiB chunks when deflated.
    */
-  stream(index: number): Readable | undefined {
-    const region = this.#regions.get(index);
-    if (!region) return undefined;
-    const file = this.files[index] as ZipFile;
-    const raw = Readable.from(compressedBytes(this.source, file, region), { objectMode: false });
+  #stream(file: ZipFile, region: { start: number; end: number }, read: BytesRead): Readable {
+    let raw: Readable = Readable.from(compressedBytes(this.source, file, region, read), { objectMode: false });
+    if ((file.flags & 1) !== 0) {
+      const check = (file.flags & 0x8) !== 0 ? (file.lastModifiedTime >>> 8) & 0xff : file.crc32 >>> 24;
+      const decrypt = new ZipCryptoDecrypt(this.password ?? "", check, file.pathBuffer.toString());
+      raw.on("error", (error) => decrypt.destroy(error));
+      raw = raw.pipe(decrypt);
+    }
     if (file.compressionMethod === 0) return raw;
     const inflate = createInflateRaw({ chunkSize: 256 * 1024 });
+    const header = (file.flags & 1) !== 0 ? ZIPCRYPTO_HEADER : 0;
+    read.consumed = () => inflate.bytesWritten + header;
     raw.on("error", (error) => inflate.destroy(error));
     return raw.pipe(inflate);
   }
@@ -281,6 +350,7 @@ async function* compressedBytes(
   source: RangeSource,
   file: ZipFile,
   region: { start: number; end: number },
+  read: BytesRead,
 ): AsyncGenerator<Buffer> {
   let header: Buffer | undefined = Buffer.alloc(0);
   let left = file.compressedSize;
@@ -296,6 +366,7 @@ async function* compressedBytes(
     }
     const take = data.subarray(0, left);
     left -= take.length;
+    read.bytes += take.length;
     if (take.length > 0) yield take;
     if (left === 0) return;
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { testProvider } from "@cosfn/testing";
 import { expect } from "vitest";
 import { writeZip } from "../../scripts/zip-writer.ts";
@@ -68,6 +69,37 @@ testProvider<ReaderSubject>({
             /^no local file header at offset \d+, where the central directory points/,
           );
         }
+      },
+    },
+    {
+      name: "refuses to read any method but stored and deflate, naming it, whole, streamed or encrypted",
+      async run() {
+        const corpus = new URL("../../../../test-fixtures/archives/methods.zip", import.meta.url);
+        const zip = readFileSync(corpus);
+        const reader = await openZipReader(bufferSource(zip), { name: "methods.zip", password: "cosfn-pass" });
+        const outcomes: [string, string][] = [];
+        for await (const entry of reader.entries()) {
+          const outcome = await bytesOf(entry.read()).then(
+            (bytes) => `read ${bytes.length} bytes`,
+            (error: { code?: string; message: string }) => `${error.code}: ${error.message}`,
+          );
+          outcomes.push([Buffer.from(entry.nameBytes).toString(), outcome]);
+        }
+        expect(outcomes).toEqual([
+          ["plain.txt", "read 5 bytes"],
+          [
+            "small.bz2",
+            "UNSUPPORTED_METHOD: small.bz2: compression method 12 (bzip2) is not supported (stored and deflate are)",
+          ],
+          [
+            "large.bin",
+            "UNSUPPORTED_METHOD: large.bin: compression method 14 (LZMA) is not supported (stored and deflate are)",
+          ],
+          [
+            "secret.ppmd",
+            "UNSUPPORTED_METHOD: secret.ppmd: compression method 98 (PPMd) is not supported (stored and deflate are)",
+          ],
+        ]);
       },
     },
     {
