@@ -12,7 +12,15 @@ import {
   uploadImage,
 } from "./support.ts";
 
-const test = useTestCloud({ cloudInfinite: { responsesDir: recordedCiAnswers } });
+const test = useTestCloud({
+  cloudInfinite: {
+    responsesDir: recordedCiAnswers,
+    // CI's own throttling (429, X-ErrNo -29214): twice for throttled/, always for overloaded/.
+    throttle: {
+      when: ({ key, count }) => (key.startsWith("throttled/") && count <= 2) || key.startsWith("overloaded/"),
+    },
+  },
+});
 
 beforeEach(() => test.cloud.requests.clear());
 
@@ -174,5 +182,48 @@ describe("a photo uploaded", () => {
     expect(test.cloud.requests.entries.filter((e) => e.method === "DELETE").map((e) => e.key)).toEqual([
       sidecar.derivative.key,
     ]);
+  });
+
+  it("reads the per-scene and the lone-label answers recorded in test-fixtures", async () => {
+    const main = await loadImageRecognition({ LABEL_SCENES: "camera,web", TAG_MIN_CONFIDENCE: "80" });
+    expect(
+      (await invokeHandler(main, await uploadImage(test, "images/per-scene.jpg", photo("cat-chelsea.png")))).records[0]
+        ?.outcome,
+    ).toBe("done");
+    expect((await storedSidecar(test, "images/per-scene.jpg")).labels).toEqual([
+      { name: "猫", confidence: 93, scene: "camera", firstCategory: "动物", secondCategory: "宠物" },
+      { name: "橘猫", confidence: 81, scene: "web", firstCategory: "动物", secondCategory: "猫" },
+      { name: "沙发", confidence: 64, scene: "camera", firstCategory: "物品", secondCategory: "家具" },
+    ]);
+    expect(storedTags(test, "images/per-scene.jpg")).toEqual({ "cosfn-labels": "猫/橘猫" });
+    expect(ciRequests(test).find((r) => r.process === "detect-label")?.query.scenes).toBe("camera,web");
+    expect(
+      (await invokeHandler(main, await uploadImage(test, "images/single-label.jpg", photo("food-coffee.jpg"))))
+        .records[0]?.outcome,
+    ).toBe("done");
+    expect((await storedSidecar(test, "images/single-label.jpg")).labels).toEqual([{ name: "咖啡", confidence: 88 }]);
+  });
+
+  it("waits out CI's throttling (429, X-ErrNo -29214) with backoff, and finishes", async () => {
+    const main = await loadImageRecognition();
+    const summary = await invokeHandler(main, await uploadImage(test, "throttled/a.jpg", photo("food-coffee.jpg")));
+    expect(summary.records[0], JSON.stringify(summary)).toMatchObject({ outcome: "done" });
+    const statuses = ciRequests(test).map((r) => `${r.process}:${r.status}`);
+    expect(statuses.filter((s) => s.endsWith(":429"))).toHaveLength(4);
+    expect(statuses.filter((s) => s.endsWith(":200"))).toHaveLength(2);
+    expect((await storedSidecar(test, "throttled/a.jpg")).providers).toMatchObject({
+      "ci-labels": { status: "done" },
+      "ci-moderation": { status: "done" },
+    });
+  });
+
+  it("fails retryably when throttling outlasts CI_ATTEMPTS, writing no sidecar, so SCF retries the event", async () => {
+    const main = await loadImageRecognition({ CI_ATTEMPTS: "2" });
+    const summary = await invokeHandler(main, await uploadImage(test, "overloaded/a.jpg", photo("food-coffee.jpg")));
+    expect(summary.records[0]).toMatchObject({ outcome: "failed", error: { code: "CI_THROTTLED", retryable: true } });
+    expect(summary.records[0]?.error?.message).toContain("X-ErrNo -29214");
+    expect(ciRequests(test)).toHaveLength(4);
+    await expect(storedSidecar(test, "overloaded/a.jpg")).rejects.toThrow();
+    expect(storedTags(test, "overloaded/a.jpg")).toEqual({});
   });
 });
