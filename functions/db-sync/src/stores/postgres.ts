@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { TRANSIENT_NETWORK_CODES } from "@cosfn/errors";
 import pg from "pg";
@@ -27,6 +28,18 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** How `withKey`, `applyBatch`, `migrate` and reads retry a transient failure. Default 5 attempts from 25 ms. */
   retry?: RetryOptions;
+}
+
+const statementNames = new Map<string, string>();
+
+/** The prepared statement's name for a statement's text: `ds_` and 24 hex digits of its SHA-1. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `ds_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** Errors of `pg` and PostgreSQL (and PGlite, which reports the same SQLSTATEs), classified. */
@@ -82,7 +95,12 @@ export function createPostgresStore(options: PostgresStoreOptions): ObjectIndexS
 
     const adapt = (client: pg.PoolClient | pg.Pool): PgQueryable => ({
       async query(text, params) {
-        const result = await client.query(text, params);
+        // A statement with parameters is prepared once per connection (named by its text's hash) and then only
+        // bound and executed: PostgreSQL parses and plans each of the few statements once per connection.
+        const result =
+          params.length > 0
+            ? await client.query({ name: statementName(text), text, values: params })
+            : await client.query(text);
         return { rows: result.rows as Record<string, unknown>[], count: result.rowCount ?? 0 };
       },
     });
@@ -105,9 +123,11 @@ export function createPostgresStore(options: PostgresStoreOptions): ObjectIndexS
       return onConnection(
         { ...handling, fail: (error, lost) => fail(error, what, lost) },
         async (client, transaction) => {
-          await client.query("BEGIN");
           transaction.open = true;
-          if (lock !== null) await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [lock.toString()]);
+          // One round trip for both: the lock is a number this code computed (a bigint's digits), not input.
+          await client.query(
+            lock === null ? "BEGIN" : `BEGIN; SELECT pg_advisory_xact_lock(${lock.toString()}::bigint)`,
+          );
           const result = await body(adapt(client));
           await client.query("COMMIT");
           transaction.open = false;
