@@ -232,6 +232,13 @@ write(
     { name: Buffer.from([0x72, 0x65, 0x70, 0x6f, 0x72, 0x74, 0xfe, ...dotTxt]), body: "second" },
   ]),
 );
+write(
+  "same-decoded-names.zip",
+  writeZip([
+    { name: Buffer.from([0x72, 0x65, 0x70, 0x6f, 0x72, 0x74, 0xff, ...dotTxt]), data: text("first"), utf8Flag: false },
+    { name: Buffer.from([0x72, 0x65, 0x70, 0x6f, 0x72, 0x74, 0xfe, ...dotTxt]), data: text("second"), utf8Flag: false },
+  ]),
+);
 
 // Never destroy newer data: an entry named like the archive itself.
 write(

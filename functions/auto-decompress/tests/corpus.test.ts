@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { crc32 } from "@cosfn/checksums";
 import { createCosClient } from "@cosfn/cos";
 import { cosEvent } from "@cosfn/events";
 import { EnvReader, Logger } from "@cosfn/runtime";
@@ -255,6 +256,42 @@ describe("bombs whose headers look harmless: refused before anything is written"
       error: { limit: "MAX_ENTRIES" },
     });
   });
+});
+
+describe("no legitimate archive refused", () => {
+  it("never refuses small entries for their ratio: 512 KiB of one byte, a 1 MiB sparse file, an empty CSV template", async () => {
+    const { error, added } = await run("small-ratios.zip");
+    expect(error).toBeUndefined();
+    expect(added).toEqual({
+      "repeated.txt": "a".repeat(512 * 1024),
+      "sparse.img": "\0".repeat(1024 * 1024),
+      "template.csv": `${",".repeat(40)}\n`.repeat(100),
+    });
+  });
+
+  it.each([
+    ["gbk-names.tar", "auto", { "测试.txt": "gbk" }],
+    ["big5-names.tar", "big5", { "測試.txt": "big5" }],
+    ["shift-jis-names.tar", "shift_jis", { "テスト.txt": "sjis" }],
+  ])("decodes the names of %s with FILENAME_ENCODING=%s, as zip names are", async (file, encoding, expected) => {
+    expect((await run(file, { FILENAME_ENCODING: encoding })).added).toEqual(expected);
+  });
+
+  it.each(["same-decoded-names.tar", "same-decoded-names.zip"])(
+    "%s: two raw names that decode to the same text are both kept, the second renamed and reported",
+    async (file) => {
+      const { manifest, added } = await run(file);
+      const second = Buffer.from([0x72, 0x65, 0x70, 0x6f, 0x72, 0x74, 0xfe, 0x2e, 0x74, 0x78, 0x74]);
+      const renamed = `report\ufffd~${crc32(second).toString(16).padStart(8, "0")}.txt`;
+      expect(added).toEqual({ "report\ufffd.txt": "first", [renamed]: "second" });
+      expect(manifest?.entries[1]).toMatchObject({
+        outcome: "written",
+        renamed: true,
+        reason: `its name decodes like entry 0's (the raw bytes differ): written as ${renamed}`,
+      });
+      expect(manifest?.counts).toMatchObject({ written: 2, renamed: 1, skipped: 0 });
+    },
+  );
 });
 
 describe("the loop guard", () => {

@@ -31,7 +31,11 @@ export function openTarReader(
   options: ReaderOptions & { format?: "tar" | "tar.gz"; compressedRead?: () => number },
 ): ArchiveReader {
   const format = options.format ?? "tar";
-  const extract = tar.extract();
+  // Names are taken as raw bytes (latin1 maps each byte to one code unit) and decoded like zip names, with
+  // FILENAME_ENCODING: tar tools on Chinese or Japanese Windows write GBK, Big5 or Shift_JIS. A PAX `path` is
+  // UTF-8 by the standard.
+  // (@types/tar-stream does not know the option tar-stream 3 takes.)
+  const extract = tar.extract({ filenameEncoding: "latin1" } as Parameters<typeof tar.extract>[0]);
   // The iterator listens for entries from the start: an entry that comes before `entries()` is asked for waits.
   const items = extract[Symbol.asyncIterator]();
   stream.on("error", (error) => extract.destroy(error));
@@ -59,8 +63,7 @@ export function openTarReader(
           const declaredSize = kind === "file" ? (header.size ?? 0) : 0;
           yield {
             index: index++,
-            nameBytes: Buffer.from(header.name ?? "", "utf8"),
-            utf8Flag: true,
+            ...nameOf(header),
             kind,
             declaredSize,
             compressedSize: undefined,
@@ -90,4 +93,11 @@ async function whole(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** An entry's name as bytes: a PAX `path` (UTF-8 by the standard), else the header's own bytes, undecoded. */
+function nameOf(header: { name?: string; pax?: unknown }): { nameBytes: Buffer; utf8Flag: boolean } {
+  const pax = (header.pax as Record<string, string> | undefined)?.path;
+  if (pax !== undefined) return { nameBytes: Buffer.from(pax, "utf8"), utf8Flag: true };
+  return { nameBytes: Buffer.from(header.name ?? "", "latin1"), utf8Flag: false };
 }
