@@ -100,7 +100,11 @@ export function loadConfig(env: EnvReader): Config {
     );
   }
   return {
-    providers: listOf(env, "PROVIDERS", PROVIDER_NAMES, ["ci-labels", "ci-moderation"]),
+    // `none`: inspection only (format, dimensions, EXIF, dHash in the sidecar), no recognizer but a user's own.
+    providers:
+      env.optional("PROVIDERS")?.toLowerCase() === "none"
+        ? []
+        : listOf(env, "PROVIDERS", PROVIDER_NAMES, ["ci-labels", "ci-moderation"]),
     labelScenes: listOf(env, "LABEL_SCENES", LABEL_SCENES, ["camera"]),
     bizType: env.optional("MODERATION_BIZ_TYPE"),
     moderationRules,

@@ -128,6 +128,7 @@ describe("loadConfig", () => {
     expect(() => load({ SIDECAR_PREFIX: "results" })).toThrow("SIDECAR_PREFIX");
     expect(() => load({ FORMATS: "jpeg,psd" })).toThrow("FORMATS");
     expect(() => load({ FAIL_ON: "sometimes" })).toThrow("FAIL_ON");
+    expect(load({ PROVIDERS: "none" }).providers).toEqual([]);
     expect(load({ LABELS_TAG: "off", MODERATION_TAG: "OFF" })).toMatchObject({
       labelsTag: undefined,
       moderationTag: undefined,
