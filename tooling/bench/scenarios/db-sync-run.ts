@@ -7,7 +7,7 @@
 //   latency    one warm instance's store: `objects` records one after the other through syncObject with the HEAD
 //              stubbed (withKey + decide + write), then the same keys through the handler with the real HEAD, and
 //              the HEAD alone
-//   reconcile  one timer invocation of the handler (RECONCILE_BUCKET, CLOCK_SKEW=0s): the whole pass
+//   reconcile  one timer invocation of the handler (RECONCILE_BUCKET, CLOCK_SKEW=0s, RECONCILE_DETAILS): the whole pass
 //   baseline   the per-row loop: lists the bucket (all of it), then for the first `sample` keys, one after the
 //              other, one HEAD and one withKey write
 //   drift      the table's drift: every 20th row (offset 2) deleted, one extra row after every 20th key (offset 3)
@@ -46,6 +46,8 @@ export interface RunOptions {
   instances: number;
   sample: number;
   poolSize: number;
+  /** RECONCILE_DETAILS of the reconcile phase: `next-pass` (the function's default) or `at-once`. */
+  details?: "next-pass" | "at-once";
 }
 
 export interface RunResult {
@@ -122,6 +124,7 @@ Object.assign(process.env, {
   KEY_PREFIX: BENCH_PREFIX,
   RECONCILE_BUCKET: BENCH_BUCKET,
   CLOCK_SKEW: "0s",
+  RECONCILE_DETAILS: options.details ?? "next-pass",
 });
 
 const putEvent = (key: string) =>
