@@ -18,7 +18,8 @@ export const help = `Usage: cosfn dev [--config FILE] [--port P] [--data DIR] [-
 Starts the local stand-in for the Tencent Cloud services cosfn functions call, and prints its endpoints
 and credentials:
   - the COS XML API for every <bucket>.cos.<region>.myqcloud.com host (q-sign signatures checked),
-  - Cloud Infinite (ci-process=detect-label, sensitive-content-recognition) from recorded responses,
+  - Cloud Infinite (ci-process=detect-label, sensitive-content-recognition) from real models run offline
+    (@cosfn/offline-recognizer: COCO labels, a moderation verdict), or from recorded responses,
   - Cloud API 3.0 for cdn and teo (TC3 signatures checked, calls recorded).
 Point clients at it with COSFN_COS_ENDPOINT=http://127.0.0.1:<port>. Ctrl-C stops it cleanly.
 
@@ -52,6 +53,8 @@ Options:
                        removed on exit)
   --bucket <NAME>      create this bucket (name-appid) if it does not exist; repeat for more
   --region <R>         region of the buckets it creates (default ap-guangzhou)
+  --ci <offline|recorded>  Cloud Infinite answers from the offline models (default; they load at the
+                       first request) or only from the recorded responses
   --ci-responses <DIR> recorded Cloud Infinite answers (default: the repository's
                        test-fixtures/responses/ci)
   -h, --help           show this help
@@ -68,6 +71,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       data: { type: "string" },
       bucket: { type: "string", multiple: true, default: [] },
       region: { type: "string", default: "ap-guangzhou" },
+      ci: { type: "string", default: "offline" },
       "ci-responses": { type: "string" },
       config: { type: "string" },
       log: { type: "string" },
@@ -89,6 +93,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       `--data ${values.data}: is a file, not a folder; give a folder (created if missing) to keep the buckets in`,
     );
   const responsesDir = values["ci-responses"] ?? (existsSync(defaultResponses) ? defaultResponses : undefined);
+  if (values.ci !== "offline" && values.ci !== "recorded")
+    throw new UsageError(`--ci ${JSON.stringify(values.ci)}: expected offline or recorded`);
+  // Imported only when used: TensorFlow.js takes a second to load.
+  const recognizer =
+    values.ci === "offline" ? (await import("@cosfn/offline-recognizer")).createOfflineRecognizer() : undefined;
   const credentials = credentialsFromEnv();
   const root = values.config ? findRoot() : undefined;
   const config = values.config && root ? loadDevConfig(values.config, root) : undefined;
@@ -99,7 +108,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     ...(values.data && { dataDir: values.data }),
     buckets: [...values.bucket, ...(config?.buckets ?? [])],
     region: config?.region ?? values.region,
-    ...(responsesDir && { cloudInfinite: { responsesDir } }),
+    ...((responsesDir || recognizer) && {
+      cloudInfinite: { ...(responsesDir && { responsesDir }), ...(recognizer && { recognizer }) },
+    }),
     triggers: {
       retryDelaysMs: (config?.retryDelaysSeconds ?? [60, 120]).map((seconds) => seconds * 1000),
       onAttempt: (invocation, attempt) => io.stdout.write(`${invocationLine(invocation, attempt)}\n`),
