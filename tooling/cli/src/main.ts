@@ -4,6 +4,8 @@ import { EXIT_STATUS, type Io, UsageError } from "./io.ts";
 
 interface Command {
   help: string;
+  /** The flags that show the help (default -h and --help). */
+  helpFlags?: string[];
   run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number>;
 }
 
@@ -96,7 +98,7 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
   }
   const command = await entry.load();
   const beforeDashes = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
-  if (beforeDashes.includes("-h") || beforeDashes.includes("--help")) {
+  if ((command.helpFlags ?? ["-h", "--help"]).some((flag) => beforeDashes.includes(flag))) {
     io.stdout.write(commandHelp(command));
     return 0;
   }

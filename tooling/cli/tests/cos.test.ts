@@ -104,7 +104,7 @@ describe("cosfn cos", () => {
     expect((await cos(["ls", "examplebucket"])).stderr).toContain("expected cos://<bucket>");
     expect((await cos(["ls", "cos://nobucket"])).stderr).toContain('expected "<name>-<appid>"');
     expect((await cos(["cp", "a", "b"])).stderr).toContain("one of SRC and DST must be a cos:// URL");
-    expect((await cos(["mv", "a", "b"])).stderr).toContain('unknown subcommand "mv"');
+    expect((await cos(["mv", "a", "b"])).stderr).toContain('unknown verb "mv"');
     const half = await cos(["ls", `cos://${BUCKET}`], "", {
       COSFN_COS_ENDPOINT: cloud.endpoint,
       TENCENTCLOUD_SECRETID: "x",
