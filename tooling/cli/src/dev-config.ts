@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { splitBucket } from "@cosfn/events";
+import { type BucketSetup, bucketSetupName, checkBucketSetup, type RestoreTier } from "@cosfn/local-cloud";
 import { CommandError } from "./io.ts";
 import { FUNCTION_NAME } from "./project.ts";
 
@@ -17,12 +17,17 @@ export interface DevTrigger {
 /** The `cosfn dev --config` file, checked. */
 export interface DevConfig {
   region: string;
-  buckets: string[];
+  /** Names, or `{ name, region, acl, versioning, origin, replication }` (the local cloud's `BucketSetup`). */
+  buckets: (string | BucketSetup)[];
   triggers: DevTrigger[];
   /** Files uploaded through the COS API once the triggers are bound: `{ bucket, key, file }`, file relative to the config. */
   seed: { bucket: string; key: string; file: string }[];
   /** Delays before SCF's two retries of a failed invocation, in seconds. Default [60, 120] as SCF. */
   retryDelaysSeconds: number[];
+  /** How long an archive restore takes per tier, in seconds (default the local cloud's: 60, 10800, 18000). */
+  restoreDelaysSeconds?: Partial<Record<RestoreTier, number>>;
+  /** How long after a write cross-region replication copies it, in seconds (default 1). */
+  replicationDelaySeconds?: number;
 }
 
 class ConfigProblem extends CommandError {}
@@ -49,7 +54,16 @@ export function loadDevConfig(file: string, root: string): DevConfig {
     );
   }
   if (!isRecord(raw)) problem(file, "<root>", "expected an object");
-  const known = ["$comment", "region", "buckets", "triggers", "seed", "retryDelaysSeconds"];
+  const known = [
+    "$comment",
+    "region",
+    "buckets",
+    "triggers",
+    "seed",
+    "retryDelaysSeconds",
+    "restoreDelaysSeconds",
+    "replicationDelaySeconds",
+  ];
   for (const key of Object.keys(raw))
     if (!known.includes(key)) problem(file, key, `unknown setting (expected ${known.slice(1).join(", ")})`);
 
@@ -57,15 +71,16 @@ export function loadDevConfig(file: string, root: string): DevConfig {
   if (typeof region !== "string" || !/^[a-z]{2}-[a-z]+(-[a-z0-9]+)?$/.test(region))
     problem(file, "region", 'expected a region like "ap-guangzhou"');
 
-  const buckets = raw.buckets ?? [];
-  if (!Array.isArray(buckets)) problem(file, "buckets", "expected a list of bucket names (name-appid)");
-  buckets.forEach((bucket, i) => {
+  const listed = raw.buckets ?? [];
+  if (!Array.isArray(listed)) problem(file, "buckets", "expected a list of bucket names (name-appid) or bucket setups");
+  const setups = listed.map((bucket, i) => {
     try {
-      splitBucket(String(bucket));
+      return checkBucketSetup(bucket, `buckets[${i}]`);
     } catch (error) {
-      problem(file, `buckets[${i}]`, (error as Error).message);
+      throw new ConfigProblem(`${file}: ${(error as Error).message}`);
     }
   });
+  const buckets = setups.map(bucketSetupName);
 
   const triggers = raw.triggers ?? [];
   if (!Array.isArray(triggers))
@@ -137,11 +152,26 @@ export function loadDevConfig(file: string, root: string): DevConfig {
   if (!Array.isArray(delays) || delays.some((d) => typeof d !== "number" || d < 0))
     problem(file, "retryDelaysSeconds", "expected a list of seconds, e.g. [60, 120]");
 
+  const restore = raw.restoreDelaysSeconds;
+  if (
+    restore !== undefined &&
+    (!isRecord(restore) ||
+      Object.entries(restore).some(
+        ([tier, s]) => !["Expedited", "Standard", "Bulk"].includes(tier) || typeof s !== "number" || s < 0,
+      ))
+  )
+    problem(file, "restoreDelaysSeconds", 'expected seconds per tier, e.g. { "Expedited": 5, "Standard": 10 }');
+  const replication = raw.replicationDelaySeconds;
+  if (replication !== undefined && (typeof replication !== "number" || replication < 0))
+    problem(file, "replicationDelaySeconds", "expected a number of seconds");
+
   return {
     region,
-    buckets: buckets as string[],
+    buckets: setups,
     triggers: checked,
     seed: seeds,
     retryDelaysSeconds: delays as number[],
+    ...(restore !== undefined && { restoreDelaysSeconds: restore as Partial<Record<RestoreTier, number>> }),
+    ...(replication !== undefined && { replicationDelaySeconds: replication }),
   };
 }

@@ -1,4 +1,11 @@
 export {
+  applyBucketSetups,
+  type BucketSetup,
+  BucketSetupError,
+  bucketSetupName,
+  checkBucketSetup,
+} from "./bucket-setup.ts";
+export {
   CAM_CONDITION_KEYS,
   CAM_CONDITION_OPERATORS,
   type CamCondition,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { applyBucketSetups, type BucketSetup } from "./bucket-setup.ts";
 import { type CamPolicy, checkCamPolicy } from "./cam.ts";
 import { type CloudInfiniteOptions, cloudInfinite } from "./ci.ts";
 import {
@@ -46,8 +47,11 @@ export interface LocalCloudOptions {
   dataDir?: string;
   /** Accepted credentials; default `credentialsFromEnv()`. */
   credentials?: Credentials[];
-  /** Buckets to create at start (`name-appid`), in `region` (default ap-guangzhou). */
-  buckets?: string[];
+  /**
+   * Buckets to create at start: names (`name-appid`, in `region`), or `BucketSetup`s with their own region, ACL,
+   * versioning, origin and replication rules. Existing buckets (with a data directory) keep their objects.
+   */
+  buckets?: (string | BucketSetup)[];
   region?: string;
   triggers?: TriggerOptions;
   /** Cloud Infinite: recorded responses and/or a recognizer. Default: no CI. */
@@ -106,7 +110,12 @@ export interface LocalCloud {
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const store = await ObjectStore.open(options.dataDir);
   const region = options.region ?? "ap-guangzhou";
-  for (const bucket of options.buckets ?? []) await store.ensureBucket(bucket, region);
+  try {
+    await applyBucketSetups(store, options.buckets ?? [], region);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const credentials = options.credentials ?? [credentialsFromEnv()];
   const triggers = new Triggers(options.triggers);
   const requests = new RequestLog(options.requestLogLimit);
@@ -135,6 +144,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     restoreDelaysMs: { ...DEFAULT_RESTORE_DELAYS_MS, ...options.restoreDelaysMs },
     schedule,
     trafficClock: options.trafficClock ?? REAL_TRANSFER_CLOCK,
+    // Known once listening: an origin that is a COS host is this local cloud.
+    self: () => ({ host: options.host ?? "127.0.0.1", port: (server.address() as AddressInfo).port }),
     policyFor,
     store,
     credentials: () => credentials,

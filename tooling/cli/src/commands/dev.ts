@@ -12,6 +12,7 @@ import { type DevTrigger, loadDevConfig } from "../dev-config.ts";
 import { deployedSettings, runFunction } from "../function-run.ts";
 import { CommandError, type Io, UsageError } from "../io.ts";
 import { findRoot } from "../project.ts";
+import { regionOption } from "../region-option.ts";
 
 export const help = `Usage: cosfn dev [--config FILE] [--port P] [--data DIR] [--bucket NAME ...] [--region R]
 
@@ -107,10 +108,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
     port,
     ...(values.data && { dataDir: values.data }),
     buckets: [...values.bucket, ...(config?.buckets ?? [])],
-    region: config?.region ?? values.region,
+    region: config?.region ?? regionOption(values.region),
     ...((responsesDir || recognizer) && {
       cloudInfinite: { ...(responsesDir && { responsesDir }), ...(recognizer && { recognizer }) },
     }),
+    ...(config?.restoreDelaysSeconds && {
+      restoreDelaysMs: Object.fromEntries(
+        Object.entries(config.restoreDelaysSeconds).map(([tier, seconds]) => [tier, seconds * 1000]),
+      ),
+    }),
+    ...(config?.replicationDelaySeconds !== undefined && { replicationDelayMs: config.replicationDelaySeconds * 1000 }),
     triggers: {
       retryDelaysMs: (config?.retryDelaysSeconds ?? [60, 120]).map((seconds) => seconds * 1000),
       onAttempt: (invocation, attempt) => io.stdout.write(`${invocationLine(invocation, attempt)}\n`),

@@ -114,7 +114,7 @@ export async function pullFromOrigin(context: RequestContext): Promise<StoredObj
   if (!rule) return undefined;
   const rawQuery = (req.url ?? "").includes("?") ? (req.url ?? "").slice((req.url ?? "").indexOf("?")) : "";
   const path = `/${key.split("/").map(encodeURIComponent).join("/")}${rule.followQueryString ? rawQuery : ""}`;
-  const response = await fetchOrigin(rule, path);
+  const response = await fetchOrigin(rule, path, options.self());
   if (!response) return undefined;
   if (response.statusCode !== 200) {
     response.resume();
@@ -143,12 +143,25 @@ export async function pullFromOrigin(context: RequestContext): Promise<StoredObj
   return object;
 }
 
-/** GETs `path` from the rule's origin; `undefined` when the origin cannot be reached. */
-function fetchOrigin(rule: OriginRule, path: string): Promise<IncomingMessage | undefined> {
-  const request = rule.protocol === "HTTPS" ? httpsRequest : httpRequest;
-  const scheme = rule.protocol === "HTTPS" ? "https" : "http";
+const COS_HOST = /^[a-z0-9][a-z0-9-]*-\d+\.cos\.[a-z0-9-]+\.myqcloud\.com(?::\d+)?$/i;
+
+/**
+ * GETs `path` from the rule's origin; `undefined` when the origin cannot be reached. An origin that is a COS
+ * host (`<bucket>.cos.<region>.myqcloud.com`, another bucket's default domain) is this local cloud, so it is
+ * asked here, with that Host, unsigned (the source must be public-read), and never on the network.
+ */
+function fetchOrigin(
+  rule: OriginRule,
+  path: string,
+  self: { host: string; port: number },
+): Promise<IncomingMessage | undefined> {
+  const local = COS_HOST.test(rule.hostName);
+  const request = rule.protocol === "HTTPS" && !local ? httpsRequest : httpRequest;
+  const scheme = rule.protocol === "HTTPS" && !local ? "https" : "http";
+  const url = local ? `http://${self.host}:${self.port}${path}` : `${scheme}://${rule.hostName}${path}`;
   return new Promise((resolve) => {
-    const req = request(`${scheme}://${rule.hostName}${path}`, { method: "GET", timeout: 10_000 }, resolve);
+    const headers = local ? { host: rule.hostName.replace(/:\d+$/, "") } : {};
+    const req = request(url, { method: "GET", timeout: 10_000, headers }, resolve);
     req.on("timeout", () => req.destroy(new Error("origin timed out")));
     req.on("error", () => resolve(undefined));
     req.end();

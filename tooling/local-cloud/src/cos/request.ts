@@ -55,6 +55,8 @@ export interface CosHandlerOptions {
   schedule: (ms: number, work: () => void) => void;
   /** The clock transfers limited by `x-cos-traffic-limit` are paced on. */
   trafficClock: TransferClock;
+  /** Where this local cloud listens: origin pulls from a COS host come here. */
+  self: () => { host: string; port: number };
 }
 
 /** A request addressed to a bucket (`<bucket>.cos.<region>.myqcloud.com`) or to the service endpoint. */
