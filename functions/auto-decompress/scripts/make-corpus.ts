@@ -248,4 +248,13 @@ write(
     { name: "other.txt", data: text("other") },
   ]),
 );
+// Two ZipCrypto entries (each read on its own, after the one before it is written): the archive can be replaced
+// between them.
+write(
+  "two-reads.zip",
+  writeZip([
+    { name: "first.txt", data: text("first, from the old version"), password: "cosfn-pass" },
+    { name: "second.txt", data: text("second, from the old version"), password: "cosfn-pass" },
+  ]),
+);
 console.log(`wrote the corpus to ${dir}`);

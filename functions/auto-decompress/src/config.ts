@@ -1,11 +1,12 @@
 import { ConfigError, type EnvReader } from "@cosfn/runtime";
 import { FILENAME_ENCODINGS, type FilenameEncoding } from "./entry-names.ts";
+import { DEFAULT_TARGET_PREFIX } from "./target-prefix.ts";
 
 /** Every setting of auto-decompress, read and checked once, at the first invocation. */
 export interface Config {
   /** Where entries are written; `undefined` means the archive's own bucket. */
   targetBucket: string | undefined;
-  /** A template with `{dir}`, `{name}`, `{key}`: see targetPrefixFor. */
+  /** A template with `{dir}`, `{name}`, `{ext}`, `{key}`: see targetPrefixFor. */
   targetPrefix: string;
   /** What to do when an entry's key already exists. */
   onConflict: "overwrite" | "skip" | "fail";
@@ -25,12 +26,12 @@ export interface Config {
 }
 
 export function loadConfig(env: EnvReader): Config {
-  const targetPrefix = env.string("TARGET_PREFIX", { default: "extracted/{dir}{name}/" });
+  const targetPrefix = env.string("TARGET_PREFIX", { default: DEFAULT_TARGET_PREFIX });
   if (targetPrefix.startsWith("/") || targetPrefix.split("/").includes("..")) {
     throw new ConfigError(
       "TARGET_PREFIX",
       targetPrefix,
-      "a key prefix without a leading / or .. segments, with {dir}, {name} or {key}",
+      "a key prefix without a leading / or .. segments, with {dir}, {name}, {ext} or {key}",
     );
   }
   return {

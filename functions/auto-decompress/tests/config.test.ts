@@ -8,7 +8,7 @@ describe("loadConfig", () => {
   it("has safe defaults", () => {
     expect(loadConfig(new EnvReader({}))).toEqual({
       targetBucket: undefined,
-      targetPrefix: "extracted/{dir}{name}/",
+      targetPrefix: "extracted/{dir}{name}.{ext}/",
       onConflict: "overwrite",
       maxTotalBytes: 10 * 1024 ** 3,
       maxEntries: 100_000,
@@ -74,6 +74,11 @@ describe("targetPrefixFor", () => {
     ["报告/资料.zip", "extracted/{dir}{name}/", "extracted/报告/资料/"],
     ["x/y.zip", "unzipped/{key}/", "unzipped/x/y.zip/"],
     [".zip", "extracted/{name}/", "extracted/.zip/"],
+    // The default template: the extension keeps report.zip and report.tgz apart.
+    ["in/report.zip", "extracted/{dir}{name}.{ext}/", "extracted/in/report.zip/"],
+    ["in/report.tgz", "extracted/{dir}{name}.{ext}/", "extracted/in/report.tgz/"],
+    ["in/report.tar.gz", "extracted/{dir}{name}.{ext}/", "extracted/in/report.tar.gz/"],
+    ["in/report.ZIP", "{name}-{ext}", "report-ZIP/"],
   ])("%s with %s gives %s", (key, template, prefix) => {
     expect(targetPrefixFor(key, template)).toBe(prefix);
   });

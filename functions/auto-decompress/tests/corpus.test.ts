@@ -310,8 +310,8 @@ describe("the loop guard", () => {
     const cos = createCosClient({ region: "ap-guangzhou" });
     await cos.writeObject({ bucket: BUCKET, key: "drop/nested.zip", body: readFileSync(`${corpus}nested.zip`) });
     await test.cloud.triggers.idle();
-    expect(test.cloud.store.head(BUCKET, "extracted/drop/nested/inner.zip")).toBeDefined();
-    expect(test.cloud.store.list(BUCKET, { prefix: "extracted/drop/nested/inner/" }).objects).toEqual([]);
+    expect(test.cloud.store.head(BUCKET, "extracted/drop/nested.zip/inner.zip")).toBeDefined();
+    expect(test.cloud.store.list(BUCKET, { prefix: "extracted/drop/nested.zip/inner.zip/" }).objects).toEqual([]);
     expect(invocations.filter((i) => i.startsWith("drop/nested.zip"))).toEqual(["drop/nested.zip: done"]);
     expect(invocations.filter((i) => i.startsWith("extracted/")).every((i) => i.endsWith(": skipped"))).toBe(true);
     test.cloud.triggers.clear();
@@ -319,7 +319,7 @@ describe("the loop guard", () => {
       eventName: "cos:ObjectCreated:Put",
       bucket: BUCKET,
       region: "ap-guangzhou",
-      key: "extracted/drop/nested/inner.zip",
+      key: "extracted/drop/nested.zip/inner.zip",
     });
     expect(await main_handler(direct, scfContext())).toMatchObject({ skipped: 1 });
   });

@@ -105,7 +105,7 @@ describe("main_handler", () => {
       "first: liar.txt: inflates past the 100 bytes its header declares",
     );
     expect(summary.records[0]?.error?.message).not.toContain("liar.txt: liar.txt");
-    expect(test.cloud.store.head(BUCKET, "extracted/in/mixed/good.txt")?.size).toBe(4);
-    expect(test.cloud.store.head(BUCKET, "extracted/in/mixed/liar.txt")).toBeUndefined();
+    expect(test.cloud.store.head(BUCKET, "extracted/in/mixed.zip/good.txt")?.size).toBe(4);
+    expect(test.cloud.store.head(BUCKET, "extracted/in/mixed.zip/liar.txt")).toBeUndefined();
   });
 });

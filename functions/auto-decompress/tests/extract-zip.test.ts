@@ -288,7 +288,7 @@ describe("extractArchive (zip)", () => {
 });
 
 describe("main_handler", () => {
-  it("extracts an uploaded zip under extracted/{dir}{name}/ and skips its own output", async () => {
+  it("extracts an uploaded zip under extracted/{dir}{name}.{ext}/ and skips its own output", async () => {
     await upload(
       "uploads/photos.zip",
       zipSync({ "a.txt": new TextEncoder().encode("A"), "b/c.txt": new TextEncoder().encode("C") }),
@@ -303,16 +303,16 @@ describe("main_handler", () => {
     expect(summary).toMatchObject({
       processed: 1,
       failed: 0,
-      records: [{ detail: { prefix: "extracted/uploads/photos/", written: 2 } }],
+      records: [{ detail: { prefix: "extracted/uploads/photos.zip/", written: 2 } }],
     });
-    expect(await stored("extracted/uploads/photos/b/c.txt")).toBe("C");
+    expect(await stored("extracted/uploads/photos.zip/b/c.txt")).toBe("C");
     const own = cosEvent({
       eventName: "cos:ObjectCreated:Put",
       bucket: BUCKET,
       region: "ap-guangzhou",
-      key: "extracted/uploads/photos/a.zip",
+      key: "extracted/uploads/photos.zip/a.zip",
     });
-    expect(parseCosEvent(own)[0]?.key).toBe("extracted/uploads/photos/a.zip");
+    expect(parseCosEvent(own)[0]?.key).toBe("extracted/uploads/photos.zip/a.zip");
     expect(await main_handler(own, scfContext())).toMatchObject({ processed: 0, skipped: 1 });
   });
 });

@@ -49,16 +49,16 @@ describe("faults", () => {
       test.cloud.faults.injected.reset + test.cloud.faults.injected.unavailable + test.cloud.faults.injected.truncate,
     ).toBeGreaterThan(0);
     const keys = test.cloud.store
-      .list(BUCKET, { prefix: "extracted/in/faulty/" })
+      .list(BUCKET, { prefix: "extracted/in/faulty.zip/" })
       .objects.map((o) => o.key)
       .sort();
     expect(keys).toEqual([
-      manifestKey("extracted/in/faulty/", { bucket: BUCKET, key: "in/faulty.zip" }),
-      "extracted/in/faulty/streamed-1.txt",
-      "extracted/in/faulty/streamed-2.txt",
+      manifestKey("extracted/in/faulty.zip/", { bucket: BUCKET, key: "in/faulty.zip" }),
+      "extracted/in/faulty.zip/streamed-1.txt",
+      "extracted/in/faulty.zip/streamed-2.txt",
     ]);
-    expect(await stored("extracted/in/faulty/streamed-1.txt")).toBe("written by a streaming zipper");
-    expect(await stored("extracted/in/faulty/streamed-2.txt")).toBe("second");
+    expect(await stored("extracted/in/faulty.zip/streamed-1.txt")).toBe("written by a streaming zipper");
+    expect(await stored("extracted/in/faulty.zip/streamed-2.txt")).toBe("second");
     test.cloud.faults.clear();
   });
 
@@ -80,8 +80,8 @@ describe("faults", () => {
     await cos.writeObject({ bucket: BUCKET, key: "in/partly-bad.zip", body: readFileSync(`${corpus}aes.zip`) });
     await test.cloud.triggers.idle();
     expect(test.cloud.store.head(BUCKET, "in/good.zip")).toBeUndefined();
-    expect(test.cloud.store.head(BUCKET, "extracted/in/good/empty-1.txt")).toBeDefined();
+    expect(test.cloud.store.head(BUCKET, "extracted/in/good.zip/empty-1.txt")).toBeDefined();
     expect(test.cloud.store.head(BUCKET, "in/partly-bad.zip")).toBeDefined();
-    expect(test.cloud.store.head(BUCKET, "extracted/in/partly-bad/plain.txt")).toBeDefined();
+    expect(test.cloud.store.head(BUCKET, "extracted/in/partly-bad.zip/plain.txt")).toBeDefined();
   });
 });

@@ -149,22 +149,22 @@ describe("cosfn dev", () => {
           {
             key: "uploads/sample.zip",
             outcome: "done",
-            detail: { prefix: "extracted/uploads/sample/", written: 2, failed: 0 },
+            detail: { prefix: "extracted/uploads/sample.zip/", written: 2, failed: 0 },
           },
         ],
       });
-      const listed = await cos(["ls", `cos://${BUCKET}/extracted/uploads/sample/`], "", devEnv);
+      const listed = await cos(["ls", `cos://${BUCKET}/extracted/uploads/sample.zip/`], "", devEnv);
       expect(
         listed.stdout
           .split("\n")
           .filter(Boolean)
           .map((line) => line.split("\t")[0]),
       ).toEqual([
-        "extracted/uploads/sample/.cosfn-manifest.json",
-        "extracted/uploads/sample/streamed-1.txt",
-        "extracted/uploads/sample/streamed-2.txt",
+        expect.stringMatching(/^extracted\/uploads\/sample\.zip\/\.cosfn-manifest-[0-9a-f]{16}\.json$/),
+        "extracted/uploads/sample.zip/streamed-1.txt",
+        "extracted/uploads/sample.zip/streamed-2.txt",
       ]);
-      const entry = await cos(["cat", `cos://${BUCKET}/extracted/uploads/sample/streamed-1.txt`], "", devEnv);
+      const entry = await cos(["cat", `cos://${BUCKET}/extracted/uploads/sample.zip/streamed-1.txt`], "", devEnv);
       expect(entry.stdout).toBe("written by a streaming zipper");
     } finally {
       await started.stop();
