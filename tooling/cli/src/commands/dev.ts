@@ -12,7 +12,6 @@ import { type DevTrigger, loadDevConfig } from "../dev-config.ts";
 import { deployedSettings, runFunction } from "../function-run.ts";
 import { CommandError, type Io, UsageError } from "../io.ts";
 import { findRoot } from "../project.ts";
-import { regionOption } from "../region-option.ts";
 
 export const help = `Usage: cosfn dev [--config FILE] [--port P] [--data DIR] [--bucket NAME ...] [--region R]
 
@@ -108,7 +107,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     port,
     ...(values.data && { dataDir: values.data }),
     buckets: [...values.bucket, ...(config?.buckets ?? [])],
-    region: config?.region ?? regionOption(values.region),
+    region: config?.region ?? values.region,
     ...((responsesDir || recognizer) && {
       cloudInfinite: { ...(responsesDir && { responsesDir }), ...(recognizer && { recognizer }) },
     }),
