@@ -28,6 +28,11 @@ export const SCENARIOS: Record<string, { file: string; description: string }> = 
     description:
       "db-sync against its goals: 10,000 single-record invocations on 16 instances into PostgreSQL (records/s, connections), warm latency without the HEAD, reconcile of 100,000 objects against the per-row baseline",
   },
+  "offline-recognizer": {
+    file: "offline-recognizer.ts",
+    description:
+      "the offline recognizer (CenterNet labels, nsfwjs moderation, tfjs wasm) on the committed photos: ms per image, model load, peak memory, install size",
+  },
   "local-cloud-put-get": {
     file: "local-cloud-put-get.ts",
     description:
