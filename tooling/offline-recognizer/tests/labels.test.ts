@@ -1,7 +1,11 @@
+import { readFile } from "node:fs/promises";
 import { PermanentError } from "@cosfn/errors";
+import { fixturesDir } from "@cosfn/testing";
 import { describe, expect, it } from "vitest";
 import { COCO_LABELS, createOfflineRecognizer } from "../src/index.ts";
-import { photo } from "./photos.ts";
+
+/** One of the committed photographs (`test-fixtures/images`, sources and licences in its README). */
+const photo = (name: string) => readFile(`${fixturesDir}images/${name}`);
 
 const recognizer = createOfflineRecognizer();
 const names = async (file: string) => (await recognizer.labels(await photo(file), file)).map((l) => l.english);

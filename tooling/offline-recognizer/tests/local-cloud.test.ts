@@ -1,8 +1,11 @@
+import { readFile } from "node:fs/promises";
 import { createCosClient } from "@cosfn/cos";
-import { EXAMPLE_BUCKET, useTestCloud } from "@cosfn/testing";
+import { EXAMPLE_BUCKET, fixturesDir, useTestCloud } from "@cosfn/testing";
 import { describe, expect, it } from "vitest";
 import { createOfflineRecognizer } from "../src/index.ts";
-import { photo } from "./photos.ts";
+
+/** One of the committed photographs (`test-fixtures/images`, sources and licences in its README). */
+const photo = (name: string) => readFile(`${fixturesDir}images/${name}`);
 
 const test = useTestCloud({ cloudInfinite: { recognizer: createOfflineRecognizer() } });
 

@@ -1,6 +1,10 @@
+import { readFile } from "node:fs/promises";
+import { fixturesDir } from "@cosfn/testing";
 import { describe, expect, it } from "vitest";
 import { createOfflineRecognizer, moderationVerdict } from "../src/index.ts";
-import { photo } from "./photos.ts";
+
+/** One of the committed photographs (`test-fixtures/images`, sources and licences in its README). */
+const photo = (name: string) => readFile(`${fixturesDir}images/${name}`);
 
 const recognizer = createOfflineRecognizer();
 
