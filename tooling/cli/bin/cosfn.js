@@ -11,8 +11,11 @@ process.stdout.on("error", (error) => {
 
 register();
 const { main } = await import("../src/main.ts");
-process.exitCode = await main(process.argv.slice(2), {
+const status = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
 });
+// A command that failed is over: leave even if something it started (a server, a socket) is still open.
+if (status === 0) process.exitCode = 0;
+else process.exit(status);

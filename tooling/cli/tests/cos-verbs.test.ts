@@ -172,6 +172,25 @@ describe("cosfn cos hash, signurl, mb, rb", { timeout: 60_000 }, () => {
     expect((await get(signed)).status).toBe(403);
   });
 
+  it("keeps COS's region rules: a URL signed for another region's host is refused, and that host has no such bucket", async () => {
+    await seedObject(cloud, BUCKET, "regions/a.txt", "guangzhou");
+    const result = await cos(["signurl", url("regions/a.txt"), "--region", "ap-shanghai"]);
+    const signed = new URL(result.stdout.trim());
+    expect(signed.host).toBe(`${BUCKET}.cos.ap-shanghai.myqcloud.com`);
+    const atShanghai = await get(signed);
+    expect(atShanghai.status).toBe(404);
+    expect(atShanghai.body).toContain("<Code>NoSuchBucket</Code>");
+    const atGuangzhou = await get(signed, `${BUCKET}.cos.ap-guangzhou.myqcloud.com`);
+    expect(atGuangzhou.status).toBe(403);
+    expect(atGuangzhou.body).toContain("<Code>SignatureDoesNotMatch</Code>");
+    const listed = await cos(["ls", url("regions/"), "--region", "ap-shanghai"]);
+    expect(listed.status).toBe(1);
+    expect(listed.stderr).toContain(`error: list ${url("regions/")}: NoSuchBucket`);
+    const malformed = await cos(["ls", url("regions/"), "--region", "moon"]);
+    expect(malformed).toMatchObject({ status: 2, stdout: "" });
+    expect(malformed.stderr).toContain('--region "moon": not a COS region');
+  });
+
   it("mb creates a bucket, rb deletes it; rb of a bucket with objects fails with COS's BucketNotEmpty", async () => {
     expect(await cos(["mb", "cos://made-1250000000"])).toMatchObject({ status: 0 });
     expect(cloud.store.listBuckets().map((b) => b.name)).toContain("made-1250000000");
@@ -234,7 +253,7 @@ describe("cosfn cos messages and transfers", { timeout: 120_000 }, () => {
   });
 });
 
-function get(target: URL): Promise<{ status: number; body: string }> {
+function get(target: URL, host = target.host): Promise<{ status: number; body: string }> {
   const endpoint = new URL(cloud.endpoint);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -242,7 +261,7 @@ function get(target: URL): Promise<{ status: number; body: string }> {
         host: endpoint.hostname,
         port: endpoint.port,
         path: `${target.pathname}${target.search}`,
-        headers: { host: target.host },
+        headers: { host },
       },
       (res) => {
         let body = "";

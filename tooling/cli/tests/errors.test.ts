@@ -60,6 +60,38 @@ describe("errors a person can act on", { timeout: 60_000 }, () => {
     );
   });
 
+  it("cosfn dev refuses a malformed --region rather than creating buckets in it", async () => {
+    const result = await runBin(["dev", "--port", "0", "--region", "moon", "--bucket", BUCKET], { env: bare });
+    expect(result).toMatchObject({ status: 2, stdout: "" });
+    expect(result.stderr).toBe(
+      'cosfn dev: --region "moon": not a COS region (e.g. ap-guangzhou, or its code gz)\nRun "cosfn dev --help" for usage.\n',
+    );
+  });
+
+  it("cosfn dev --config with overlapping trigger rules refuses them as COS does, and exits", async () => {
+    const config = join(dir, "overlap.json");
+    const rule = (events: string[], prefix: string, fn: string) => ({ bucket: BUCKET, events, prefix, function: fn });
+    await writeFile(
+      config,
+      JSON.stringify({
+        buckets: [BUCKET],
+        triggers: [
+          rule(["cos:ObjectCreated:*"], "in/", "auto-decompress"),
+          rule(["cos:ObjectCreated:Put"], "in/sub/", "cdn-purge"),
+        ],
+      }),
+    );
+    const repo = join(import.meta.dirname, "../../..");
+    const result = await runBin(["dev", "--port", "0", "--config", config, "--log", join(dir, "dev.log")], {
+      env: bare,
+      cwd: repo,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'error: the trigger rule examplebucket-1250000000 [cos:ObjectCreated:Put] prefix "in/sub/" suffix "" of function cdn-purge overlaps the rule examplebucket-1250000000 [cos:ObjectCreated:*] prefix "in/" suffix "" of function auto-decompress: COS refuses overlapping rules on one bucket for different functions (same event type, and prefixes and suffixes that overlap or are empty)\n',
+    );
+  });
+
   it("a refused connection says to start cosfn dev", async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const result = await runBin(["cos", "ls", `cos://${BUCKET}`], { env: { ...bare, COSFN_COS_ENDPOINT: endpoint } });

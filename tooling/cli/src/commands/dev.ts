@@ -12,6 +12,7 @@ import { type DevTrigger, loadDevConfig } from "../dev-config.ts";
 import { deployedSettings, runFunction } from "../function-run.ts";
 import { CommandError, type Io, UsageError } from "../io.ts";
 import { findRoot } from "../project.ts";
+import { regionOption } from "../region-option.ts";
 
 export const help = `Usage: cosfn dev [--config FILE] [--port P] [--data DIR] [--bucket NAME ...] [--region R]
 
@@ -107,7 +108,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     port,
     ...(values.data && { dataDir: values.data }),
     buckets: [...values.bucket, ...(config?.buckets ?? [])],
-    region: config?.region ?? values.region,
+    region: config?.region ?? regionOption(values.region),
     ...((responsesDir || recognizer) && {
       cloudInfinite: { ...(responsesDir && { responsesDir }), ...(recognizer && { recognizer }) },
     }),
@@ -168,7 +169,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       TENCENTCLOUD_SECRETID: credentials.secretId,
       TENCENTCLOUD_SECRETKEY: credentials.secretKey,
     };
-    for (const trigger of config.triggers) bindTrigger(cloud, trigger, root, cloudEnv, logFile);
+    try {
+      for (const trigger of config.triggers) bindTrigger(cloud, trigger, root, cloudEnv, logFile);
+    } catch (error) {
+      // A rule COS would refuse (overlapping another function's): stop, rather than serve without it.
+      await cloud.close();
+      throw error;
+    }
     if (config.seed.length > 0) {
       const cos = createCosClient({ region: config.region, credentials, endpoint: cloud.endpoint });
       for (const seed of config.seed) {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { type Io, UsageError } from "../../io.ts";
+import { regionOption } from "../../region-option.ts";
 import { cat } from "./cat.ts";
 import { type Cos, connect } from "./connect.ts";
 import { cp } from "./cp.ts";
@@ -87,7 +88,7 @@ export async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
     allowPositionals: true,
     options: { ...verb.options, region: { type: "string" } },
   });
-  const region = (values.region as string | undefined) ?? env.COSFN_REGION ?? "ap-guangzhou";
+  const region = regionOption((values.region as string | undefined) ?? env.COSFN_REGION ?? "ap-guangzhou");
   let connection: Cos | undefined;
   return verb.run(positionals, values, {
     io,
