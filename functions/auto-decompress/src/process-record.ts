@@ -6,8 +6,9 @@ import { targetPrefixFor } from "./target-prefix.ts";
 
 /**
  * One uploaded archive: read as it is now (the event's size may be stale if the key was written again since),
- * extracted under its target prefix, reported with the manifest's counts. Entries that failed fail the record,
- * permanently: the rest of the archive is extracted, and a retry would fail them the same way.
+ * extracted under its target prefix, reported with the manifest's key and counts (written, already written,
+ * skipped, renamed, refused, failed). Entries that failed fail the record, permanently, with the same counts in
+ * its message: the rest of the archive is extracted, and a retry would fail them the same way.
  */
 export async function processArchive(record: CosRecord, context: RecordContext<Config>): Promise<RecordResult> {
   const { config, cos, signal, log, name } = context;
@@ -25,14 +26,16 @@ export async function processArchive(record: CosRecord, context: RecordContext<C
     // Entries in flight, within the function's memory (128 MB: 1; 512 MB: 8).
     parallelism: parallelismFor(context.context.memory_limit_in_mb),
   });
+  const key = manifestKey(prefix, record);
   const failed = manifest.entries.filter((entry) => entry.outcome === "failed");
   const first = failed[0];
   if (first) {
     const why = first.reason?.startsWith(`${first.name}: `) ? first.reason : `${first.name}: ${first.reason}`;
+    const { written, skipped, renamed, refused } = manifest.counts;
     throw new PermanentError(
       "ENTRIES_FAILED",
-      `${failed.length} of ${manifest.entries.length} entries failed (see ${manifestKey(prefix, record)}); first: ${why}`,
+      `${failed.length} of ${manifest.entries.length} entries failed (${written} written, ${skipped} skipped, ${renamed} renamed, ${refused} refused; see ${key}); first: ${why}`,
     );
   }
-  return { detail: { prefix, ...manifest.counts } };
+  return { detail: { prefix, manifest: key, ...manifest.counts } };
 }

@@ -168,3 +168,56 @@ describe("never destroy newer data", () => {
     expect(JSON.parse(await stored(manifest))).toMatchObject({ archive: { key }, counts: { written: 2 } });
   });
 });
+
+describe("visible outcomes", () => {
+  it("logs the first five entries not written as named, with the manifest's key and how many more", async () => {
+    const key = "in/traversal.zip";
+    await seedObject(test.cloud, BUCKET, key, readFileSync(`${corpus}traversal.zip`));
+    const lines: string[] = [];
+    const info = test.cloud.store.head(BUCKET, key);
+    await extractArchive({
+      cos: createCosClient({ region: "ap-guangzhou" }),
+      source: { bucket: BUCKET, key, size: info?.size ?? null, etag: info?.etag ?? null },
+      target: { bucket: BUCKET, prefix: "out/traversal/" },
+      config: loadConfig(new EnvReader({})),
+      functionName: "auto-decompress",
+      signal: new AbortController().signal,
+      log: new Logger({}, "info", (line) => lines.push(line)),
+    });
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .find((line) => line.message === "entries not written as named");
+    expect(logged).toMatchObject({
+      manifest: manifestKey("out/traversal/", { bucket: BUCKET, key }),
+      first: [
+        "../evil.txt: skipped: unsafe name: parent-directory (..) segment",
+        "../../etc/cron.d/evil: skipped: unsafe name: parent-directory (..) segment",
+        "/abs/evil.txt: skipped: unsafe name: absolute path",
+        "C:\\Windows\\evil.dll: skipped: unsafe name: absolute Windows path (drive letter)",
+        "\\\\server\\share\\evil: skipped: unsafe name: absolute network path",
+      ],
+      more: 4,
+    });
+  });
+
+  it('says "empty object" for a 0-byte archive, and writes its manifest', async () => {
+    await seedObject(test.cloud, BUCKET, "in/empty.zip", Buffer.alloc(0));
+    const event = cosEvent({
+      eventName: "cos:ObjectCreated:Put",
+      bucket: BUCKET,
+      region: "ap-guangzhou",
+      key: "in/empty.zip",
+    });
+    const summary = await main_handler(event, scfContext({ time_limit_in_ms: 60_000 }));
+    expect(summary.records[0]).toMatchObject({
+      outcome: "failed",
+      error: {
+        code: "UNSUPPORTED_FORMAT",
+        message: "in/empty.zip: an empty object (0 bytes), not an archive",
+        retryable: false,
+      },
+    });
+    const manifest = manifestKey("extracted/in/empty.zip/", { bucket: BUCKET, key: "in/empty.zip" });
+    expect(JSON.parse(await stored(manifest))).toMatchObject({ entries: [], error: { code: "UNSUPPORTED_FORMAT" } });
+  });
+});
