@@ -44,4 +44,5 @@ export const EXIT_STATUS = `Exit status:
   0  done
   1  failed: "error: <what and where>" on standard error
   2  usage error (unknown command or option, missing or extra argument): the problem and a pointer to --help
+  141  standard output closed by its reader (| head): the command ends quietly, as cat does on SIGPIPE
 `;

@@ -48,7 +48,8 @@ it is a terminal, and none when it is piped or redirected. Writing to a closed p
 with status 141.
 
 Options:
-  --region <R>   the buckets' region (default: COSFN_REGION, else ap-guangzhou)
+  --region <R>   the buckets' region, a full name or its code (gz); default COSFN_REGION, else
+                 ap-guangzhou; a malformed one is refused (exit 2)
   --help         show this help (-h is ls's human-readable sizes)
 
 Exit status:
