@@ -32,17 +32,20 @@ export async function readImage(
       `${info.size} bytes is over MAX_INPUT_BYTES ${config.maxBytes}; it was not read`,
     );
   }
-  const chunks: Buffer[] = [];
+  // One buffer of the size the HEAD gave, filled as the chunks arrive: the image is held once, never twice.
+  let bytes = Buffer.allocUnsafe(info.size);
   let length = 0;
   for await (const chunk of cos.readStream(bucket, key, undefined, { ifMatch: info.etag })) {
     signal.throwIfAborted();
-    length += (chunk as Buffer).length;
-    if (length > config.maxBytes) {
+    const data = chunk as Buffer;
+    if (length + data.length > config.maxBytes) {
       throw new ImageRejectedError("IMAGE_TOO_LARGE", where, `more than MAX_INPUT_BYTES ${config.maxBytes} bytes`);
     }
-    chunks.push(chunk as Buffer);
+    if (length + data.length > bytes.length) bytes = Buffer.concat([bytes.subarray(0, length)], length + data.length);
+    data.copy(bytes, length);
+    length += data.length;
   }
-  const bytes = Buffer.concat(chunks, length);
+  bytes = bytes.subarray(0, length);
   const format = sniffFormat(bytes.subarray(0, SNIFF_BYTES));
   if (format === undefined) {
     const head = bytes.subarray(0, 8).toString("hex");
