@@ -56,7 +56,8 @@ export function observationFromListing(
     etag: entry.etag,
     crc64: same ? known.crc64 : (entry.crc64 ?? null),
     contentType: same ? known.contentType : null,
-    lastModified: entry.lastModified,
+    // An inventory without a LastModifiedDate column gives none.
+    lastModified: Number.isNaN(entry.lastModified.getTime()) ? null : entry.lastModified,
     storageClass: entry.storageClass || "STANDARD",
     versionId: same ? known.versionId : null,
     userMetadata: same ? known.userMetadata : {},

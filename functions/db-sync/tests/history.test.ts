@@ -51,4 +51,25 @@ describe.each(DATABASES.filter(available))("DB_HISTORY on $name", (database) => 
     ]);
     expect(new Set(history.map((entry) => entry.historyId)).size).toBe(3);
   });
+
+  it("records reconcile's batched writes too: rows added from the listing, then their details", async () => {
+    const keys = ["hist/batch/a.txt", "hist/batch/b.txt"];
+    for (const key of keys) await seedObject(test.cloud, BUCKET, key, key);
+    const reconciler = await startDbSync({
+      ...env,
+      KEY_PREFIX: "hist/batch/",
+      RECONCILE_BUCKET: BUCKET,
+      CLOCK_SKEW: "0s",
+    });
+    const timer = { Type: "Timer", TriggerName: "reconcile", Time: new Date().toISOString(), Message: "" };
+    expect((await invokeHandler(reconciler, timer)).records[0]).toMatchObject({ detail: { added: 2 } });
+    expect((await invokeHandler(reconciler, timer)).records[0]).toMatchObject({ detail: { detailed: 2 } });
+    for (const key of keys) {
+      const history = await store.history(BUCKET, key);
+      expect(history.map((entry) => [entry.reason, entry.contentType, entry.rowVersion, entry.historyId])).toEqual([
+        ["reconciled", null, 1, null],
+        ["reconciled", "application/octet-stream", 2, null],
+      ]);
+    }
+  });
 });

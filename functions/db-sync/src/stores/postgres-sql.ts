@@ -66,6 +66,8 @@ export interface PgStatements {
   insertDelete: string;
   purge: string;
   selectHistory: string;
+  /** The rows of many keys that have none yet, in one statement: one array parameter per column (see pgInsertMany). */
+  insertMany: string;
 }
 
 /**
@@ -80,6 +82,7 @@ export function pgStatements(table: string, history: boolean): PgStatements {
     history
       ? `WITH written AS (${write} RETURNING *), logged AS (INSERT INTO ${h} (history_id, ${COLUMNS}) SELECT $${historyParam}::text, ${COLUMNS} FROM written ON CONFLICT (history_id) DO NOTHING) SELECT row_version FROM written`
       : `${write} RETURNING row_version`;
+  const insertMany = `INSERT INTO ${t} (${COLUMNS}) SELECT v.bucket, v.key, v.size, v.etag, v.crc64, v.content_type, v.last_modified, v.storage_class, v.version_id, v.user_metadata::jsonb, true, NULL, v.observed_at, v.reason, 1 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[]) AS v(bucket, key, size, etag, crc64, content_type, last_modified, storage_class, version_id, user_metadata, observed_at, reason) ON CONFLICT (bucket, key) DO NOTHING`;
   const objectFields =
     "size = $3, etag = $4, crc64 = $5, content_type = $6, last_modified = $7, storage_class = $8, version_id = $9, user_metadata = $10::jsonb";
   return {
@@ -127,6 +130,16 @@ export function pgStatements(table: string, history: boolean): PgStatements {
       5,
     ),
     purge: `DELETE FROM ${t} WHERE NOT is_current AND deleted_at < $1`,
+    // $1..$12 arrays: bucket, key, the object fields, observed_at, reason; $13 the history ids.
+    insertMany: history
+      ? `WITH written AS (${insertMany} RETURNING *), logged AS (INSERT INTO ${h} (history_id, ${COLUMNS}) SELECT ids.history_id, ${COLUMNS.split(
+          ", ",
+        )
+          .map((column) => `w.${column}`)
+          .join(
+            ", ",
+          )} FROM written w JOIN unnest($1::text[], $2::text[], $13::text[]) AS ids(bucket, key, history_id) ON ids.bucket COLLATE "C" = w.bucket AND ids.key COLLATE "C" = w.key ON CONFLICT (history_id) DO NOTHING) SELECT row_version FROM written`
+      : `${insertMany} RETURNING row_version`,
     selectHistory: `SELECT history_id, ${COLUMNS} FROM ${h} WHERE bucket = $1 AND key = $2 ORDER BY id`,
   };
 }
@@ -185,6 +198,28 @@ export async function pgApplyWrite(
   const { text, params } = pgWrite(statements, write, expectedVersion);
   const result = await db.query(text, params);
   return result.rows.length > 0;
+}
+
+/**
+ * The rows of keys that have none yet (`expectedVersion` null upserts), in one statement: each column's values as
+ * one array parameter, `unnest`ed into rows, in the order given; a key that has a row meanwhile is skipped. Returns
+ * how many rows it wrote.
+ */
+export async function pgInsertMany(
+  db: PgQueryable,
+  statements: PgStatements,
+  writes: readonly Extract<RowWrite, { kind: "upsert" }>[],
+): Promise<number> {
+  const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+  const historyIds: (string | null)[] = [];
+  for (const write of writes) {
+    const o = write.observation;
+    const values = [o.bucket, o.key, ...observationFields(o), write.observedAt, write.reason];
+    for (const [at, value] of values.entries()) (columns[at] as unknown[]).push(value);
+    historyIds.push(write.historyId ?? null);
+  }
+  const { rows } = await db.query(statements.insertMany, statements.history ? [...columns, historyIds] : columns);
+  return rows.length;
 }
 
 /** Creates or upgrades the schema (call under a lock that serializes migrations of the table). */
@@ -323,10 +358,15 @@ export function createPgDialectStore(
       checkBatch(table, writes);
       if (writes.length === 0) return 0;
       const ordered = inKeyOrder(writes);
+      // Rows for keys that have none (reconcile filling a table): one statement for all of them; the rest one
+      // conditional statement each.
+      const isInsert = (item: ConditionalWrite) => item.expectedVersion === null && item.write.kind === "upsert";
+      const inserts = ordered.filter(isInsert).map((item) => item.write as Extract<RowWrite, { kind: "upsert" }>);
       return driver.transaction(`applyBatch of ${writes.length} writes`, async (db) => {
-        let applied = 0;
-        for (const { write, expectedVersion } of ordered) {
-          if (await pgApplyWrite(db, statements, write, expectedVersion)) applied++;
+        let applied = inserts.length > 0 ? await pgInsertMany(db, statements, inserts) : 0;
+        for (const item of ordered) {
+          if (isInsert(item)) continue;
+          if (await pgApplyWrite(db, statements, item.write, item.expectedVersion)) applied++;
         }
         return applied;
       });
