@@ -226,4 +226,38 @@ describe("a photo uploaded", () => {
     await expect(storedSidecar(test, "overloaded/a.jpg")).rejects.toThrow();
     expect(storedTags(test, "overloaded/a.jpg")).toEqual({});
   });
+
+  it("a large photo (over 5 MB): moderation reads the original with large-image-detect=1, labels a 3 MB-safe derivative", async () => {
+    const width = 3000;
+    const height = 2000;
+    const grain = await sharp({
+      create: { width, height, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } },
+    })
+      .raw()
+      .toBuffer();
+    const large = await sharp(grain, { raw: { width, height, channels: 3 } })
+      .composite([{ input: await sharp(photo("food-coffee.jpg")).resize(width, height).toBuffer(), blend: "overlay" }])
+      .jpeg({ quality: 98 })
+      .toBuffer();
+    expect(large.length).toBeGreaterThan(5 * 1024 * 1024);
+    const main = await loadImageRecognition();
+    const summary = await invokeHandler(main, await uploadImage(test, "large/photo.jpg", large));
+    expect(summary.records[0], JSON.stringify(summary)).toMatchObject({ outcome: "done" });
+    const sidecar = await storedSidecar(test, "large/photo.jpg");
+    expect(sidecar).toMatchObject({
+      size: large.length,
+      providers: {
+        "ci-labels": {
+          status: "done",
+          input: "derivative",
+          reason: expect.stringContaining(`${large.length} bytes is over its 3145728`),
+        },
+        "ci-moderation": { status: "done", input: "original" },
+      },
+      derivative: { width: 2048, height: 1365 },
+    });
+    expect(sidecar.derivative.size).toBeLessThanOrEqual(3 * 1024 * 1024);
+    const moderation = ciRequests(test).find((r) => r.process === "sensitive-content-recognition");
+    expect(moderation).toMatchObject({ key: "large/photo.jpg", status: 200, query: { "large-image-detect": "1" } });
+  }, 60_000);
 });
