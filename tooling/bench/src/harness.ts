@@ -33,6 +33,11 @@ export const SCENARIOS: Record<string, { file: string; description: string }> = 
     description:
       "the offline recognizer (CenterNet labels, nsfwjs moderation, tfjs wasm) on the committed photos: ms per image, model load, peak memory, install size",
   },
+  "image-recognition": {
+    file: "image-recognition.ts",
+    description:
+      "image-recognition against its goal: pre-fit of a 24 MP JPEG against a naive full decode then resize (time, memory above baseline), and one whole invocation",
+  },
   "local-cloud-put-get": {
     file: "local-cloud-put-get.ts",
     description:

@@ -19,6 +19,7 @@ export const SCENARIO_OPTIONS: Record<string, readonly string[]> = {
     "pg-url",
     "parts",
   ],
+  "image-recognition": ["runs", "megapixels"],
   "local-cloud-put-get": ["size", "runs"],
 };
 
