@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createOfflineRecognizer } from "@cosfn/offline-recognizer";
+import { createOfflineRecognizer, type ModerationModel } from "@cosfn/offline-recognizer";
 import { report } from "../src/metrics.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
@@ -66,6 +66,24 @@ for (let run = 0; run < runs; run++) {
 }
 const peak = await peakMemory();
 
+/** nsfwjs's other models, one run each: load, ms per image, and how many photos each reads as Neutral first. */
+const compared: { model: ModerationModel; load: number; perImage: number[]; neutral: number }[] = [];
+for (const model of ["MobileNetV2", "MobileNetV2Mid", "InceptionV3"] as const) {
+  const other = createOfflineRecognizer({ moderationModel: model });
+  started = performance.now();
+  await other.moderation(first);
+  const load = performance.now() - started;
+  const perImage: number[] = [];
+  let neutral = 0;
+  for (const image of bytes) {
+    started = performance.now();
+    const { classes } = await other.moderation(image);
+    perImage.push(performance.now() - started);
+    if (Object.values(classes).every((p) => p <= classes.Neutral)) neutral++;
+  }
+  compared.push({ model, load, perImage, neutral });
+}
+
 const packages = [
   "@tensorflow/tfjs-core",
   "@tensorflow/tfjs-converter",
@@ -99,13 +117,28 @@ report({
     { label: "first moderation call (MobileNetV2 loaded)", unit: "ms", values: [firstModeration] },
     { label: "labels per image", unit: "ms", values: labelMs },
     { label: "moderation per image", unit: "ms", values: moderationMs },
-    { label: "peak RSS above the process at start", unit: "MB", values: [(peak - baseline) / MB] },
+    ...compared.map(({ model, perImage }) => ({
+      label: `moderation per image, ${model}`,
+      unit: "ms",
+      values: perImage,
+    })),
+    ...compared.map(({ model, load }) => ({
+      label: `first moderation call, ${model} (a new recognizer)`,
+      unit: "ms",
+      values: [load],
+    })),
+    {
+      label: "peak RSS above the process at start (before the model comparison)",
+      unit: "MB",
+      values: [(peak - baseline) / MB],
+    },
     { label: "models (CenterNet + MobileNetV2)", unit: "MB", values: [modelBytes / MB] },
     { label: "installed packages it loads", unit: "MB", values: [used / MB] },
     { label: "installed with nsfwjs's peer @tensorflow/tfjs", unit: "MB", values: [all / MB] },
   ],
   notes: [
     `photos: ${photos.join(", ")}`,
+    `photos read as Neutral first: ${compared.map(({ model, neutral }) => `${model} ${neutral}/${photos.length}`).join(", ")}`,
     `sizes (MB): ${Object.entries(sizes)
       .map(([name, size]) => `${name} ${(size / MB).toFixed(1)}`)
       .join(", ")}`,

@@ -1,7 +1,7 @@
 import type { Recognizer } from "@cosfn/local-cloud";
 import { type CocoLabel, cocoLabel } from "./coco-labels.ts";
 import { decodeRgb } from "./decode.ts";
-import { classifyModeration, MODERATION_INPUT_SIDE, type NsfwClass } from "./moderation.ts";
+import { classifyModeration, MODERATION_MODELS, type ModerationModel, type NsfwClass } from "./moderation.ts";
 import { detectObjects } from "./objects.ts";
 import { type ModerationVerdict, moderationVerdict } from "./verdict.ts";
 
@@ -12,6 +12,8 @@ export interface OfflineRecognizerOptions {
   maxLabels?: number;
   /** `chinese` (CI's names; default) or `english` (COCO's) in `Name`. */
   names?: "chinese" | "english";
+  /** nsfwjs's model for moderation: `MobileNetV2` (default), `MobileNetV2Mid` or `InceptionV3` (most accurate, slowest). */
+  moderationModel?: ModerationModel;
 }
 
 /** A COCO class found in an image, with its names in both languages and a confidence 0-100. */
@@ -58,8 +60,9 @@ export function createOfflineRecognizer(options: OfflineRecognizerOptions = {}):
   }
 
   async function moderation(bytes: Buffer, where = "image") {
-    const image = await decodeRgb(bytes, where, { side: MODERATION_INPUT_SIDE, fit: "fill" });
-    const classes = await classifyModeration(image);
+    const model = options.moderationModel ?? "MobileNetV2";
+    const image = await decodeRgb(bytes, where, { side: MODERATION_MODELS[model].side, fit: "fill" });
+    const classes = await classifyModeration(image, model);
     return { classes, verdict: moderationVerdict(classes) };
   }
 

@@ -29,6 +29,21 @@ describe("moderation on real photographs", () => {
   });
 });
 
+describe("nsfwjs's other models", () => {
+  it("can moderate with MobileNetV2Mid or InceptionV3 (299x299) instead", async () => {
+    for (const moderationModel of ["MobileNetV2Mid", "InceptionV3"] as const) {
+      const other = createOfflineRecognizer({ moderationModel });
+      const { classes, verdict } = await other.moderation(await photo("food-coffee.jpg"));
+      expect(classes.Neutral).toBeGreaterThan(0.9);
+      expect(verdict).toMatchObject({ result: 0, label: "Normal" });
+    }
+    // InceptionV3 reads the night launch as a photo, where MobileNetV2 sees a drawing
+    const inception = createOfflineRecognizer({ moderationModel: "InceptionV3" });
+    const launch = await inception.moderation(await photo("landscape-rocket-launch.jpg"));
+    expect(launch.classes.Neutral).toBeGreaterThan(launch.classes.Drawing);
+  });
+});
+
 describe("the verdict from the class probabilities", () => {
   const base = { Drawing: 0, Hentai: 0, Neutral: 0, Porn: 0, Sexy: 0 };
 
