@@ -24,6 +24,8 @@ const { values } = parseArgs({
     entries: { type: "string", default: "20000" },
     memory: { type: "string", default: "512" },
     parts: { type: "string", default: "big,huge,many,one" },
+    /** A folder for a V8 CPU profile of each function process (`--cpu-prof`). */
+    profile: { type: "string" },
   },
 });
 const parts = new Set(values.parts.split(","));
@@ -97,7 +99,8 @@ async function extractInProcess(key: string, prefix: string, env: Record<string,
     JSON.stringify(env),
   ];
   const serverBefore = await serverCpuMs();
-  const run = spawnSync(process.execPath, [...tsx, here("auto-decompress-run.ts"), ...args], {
+  const profile = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : [];
+  const run = spawnSync(process.execPath, [...profile, ...tsx, here("auto-decompress-run.ts"), ...args], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -121,8 +124,17 @@ try {
     execFileSync("zip", ["-1", "-j", "-q", join(dir, "big.zip"), join(dir, "big.dat")]);
     rmSync(join(dir, "big.dat"));
     const started = performance.now();
-    execFileSync("unzip", ["-o", "-q", join(dir, "big.zip"), "-d", join(dir, "unzipped")]);
+    // bash's `times` prints the CPU time of its children (unzip): user, then system.
+    const times = execFileSync(
+      "bash",
+      ["-c", 'unzip -o -q "$1" -d "$2" && times', "unzip", join(dir, "big.zip"), join(dir, "unzipped")],
+      { encoding: "utf8" },
+    );
     const unzipMs = performance.now() - started;
+    const seconds = [...(times.trim().split("\n").at(-1) ?? "").matchAll(/(\d+)m([\d.]+)s/g)].map(
+      ([, m, s]) => Number(m) * 60 + Number(s),
+    );
+    const unzipCpuMs = ((seconds[0] ?? 0) + (seconds[1] ?? 0)) * 1000;
     rmSync(join(dir, "unzipped"), { recursive: true, force: true });
     await uploadZip("big.zip", join(dir, "big.zip"));
     const one = await extractInProcess("big.zip", "out/big/");
@@ -142,11 +154,17 @@ try {
         higherIsBetter: true,
       },
       { label: `function peak RSS, ${values.big} archive`, unit: "bytes", values: [one.peakRss] },
-      { label: "function CPU per MiB, 1 entry", unit: "ms/MiB", values: [one.cpuMs / mib] },
+      { label: "unzip CPU per MiB, 1 entry", unit: "ms/MiB", values: [unzipCpuMs / (big / 1024 ** 2)] },
+      {
+        label: "function CPU per MiB, 1 entry",
+        unit: "ms/MiB",
+        values: [one.cpuMs / mib],
+        baseline: "unzip CPU per MiB, 1 entry",
+      },
       { label: "local cloud CPU per MiB, 1 entry", unit: "ms/MiB", values: [one.serverCpuMs / mib] },
     );
     notes.push(
-      `goal: at least 0.7x unzip for one ${values.big} entry; zip -1 of pseudo-random text (${(statSync(join(dir, "big.zip")).size / 1024 ** 2).toFixed(0)} MiB zipped)`,
+      `goal: at least 0.7x unzip for one ${values.big} entry, at no more function CPU per MiB than unzip's; zip -1 of pseudo-random text (${(statSync(join(dir, "big.zip")).size / 1024 ** 2).toFixed(0)} MiB zipped)`,
     );
     rmSync(join(dir, "big.zip"));
   }
@@ -185,7 +203,7 @@ try {
       { label: "local cloud CPU per entry", unit: "ms/entry", values: [many.serverCpuMs / many.written] },
     );
     notes.push(
-      "goal: at least 1,000 entries per second",
+      "goal: no more than 0.4 ms of function CPU per entry",
       "CPU figures: user + system time of each process during the extraction (the two share the machine's cores)",
     );
   }
