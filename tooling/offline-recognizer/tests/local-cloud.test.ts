@@ -18,10 +18,13 @@ describe("plugged into the local cloud", () => {
       scenes: "camera,web",
     });
     const xml = labels.body.toString();
-    expect(xml).toContain(
-      "<CameraLabels><Labels><Confidence>45</Confidence><Name>杯子</Name><FirstCategory>物品</FirstCategory><SecondCategory>餐具</SecondCategory></Labels>",
-    );
-    expect(xml).toContain("<WebLabels><Labels><Confidence>45</Confidence><Name>杯子</Name>");
+    const camera =
+      /<CameraLabels><Labels><Confidence>(\d+)<\/Confidence><Name>杯子<\/Name><FirstCategory>物品<\/FirstCategory><SecondCategory>餐具<\/SecondCategory><\/Labels>/.exec(
+        xml,
+      );
+    expect(Number(camera?.[1])).toBeGreaterThanOrEqual(30);
+    // every scene gets the same labels
+    expect(xml).toContain(`<WebLabels><Labels><Confidence>${camera?.[1]}</Confidence><Name>杯子</Name>`);
     const verdict = await cos.processObject(EXAMPLE_BUCKET, "photos/coffee.jpg", {
       "ci-process": "sensitive-content-recognition",
     });
