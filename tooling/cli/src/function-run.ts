@@ -53,6 +53,9 @@ export interface RunResult {
   requestId: string;
 }
 
+/** SCF's default limit on a function's initialization (InitTimeout). */
+const INIT_TIMEOUT_MS = 65_000;
+
 const runner = fileURLToPath(new URL("./runner/invoke-child.ts", import.meta.url));
 /** tsx's loader, resolved from here so that the child finds it whatever its working directory. */
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
@@ -118,8 +121,13 @@ export function runFunction(options: {
     }, 50);
     let initMs = 0;
     let deliveredAt: number | undefined;
-    let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    // SCF gives a function's initialization its own limit (InitTimeout, 65 s by default): a load that hangs ends.
+    let initTimedOut = false;
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+      initTimedOut = true;
+      child.kill("SIGKILL");
+    }, INIT_TIMEOUT_MS);
     let answer:
       | (Omit<RunResult, "durationMs" | "initMs" | "maxMemoryMb" | "requestId" | "status"> & {
           durationMs: number;
@@ -128,6 +136,7 @@ export function runFunction(options: {
       | undefined;
     child.on("message", (message: { type?: string; initMs?: number } & Record<string, unknown>) => {
       if (message.type === "ready") {
+        clearTimeout(timer);
         initMs = message.initMs ?? 0;
         deliveredAt = performance.now();
         timer = setTimeout(() => {
@@ -165,7 +174,20 @@ export function runFunction(options: {
         return;
       }
       const maxMemoryMb = peakKb / 1024;
-      if (timedOut) {
+      if (initTimedOut) {
+        resolve({
+          ok: false,
+          status: "timeout",
+          error: {
+            name: "InitTimeout",
+            message: `${settings.name} did not finish loading within ${INIT_TIMEOUT_MS / 1000} s (SCF's default initialization limit) and was stopped`,
+          },
+          durationMs: 0,
+          maxMemoryMb,
+          ...common,
+          initMs: INIT_TIMEOUT_MS,
+        });
+      } else if (timedOut) {
         resolve({
           ok: false,
           status: "timeout",
