@@ -122,7 +122,7 @@ export function loadConfig(env: EnvReader): Config {
     maxBytes: env.bytes("MAX_INPUT_BYTES", { default: 64 * 1024 * 1024, min: 1, max: 1024 ** 3 }),
     formats: listOf(env, "FORMATS", IMAGE_FORMATS, [...DEFAULT_FORMATS]),
     failOn: env.oneOf("FAIL_ON", FAIL_ON, { default: "truncated" }),
-    prefitMaxSide: env.int("PREFIT_MAX_SIDE", { default: 2048, min: 64, max: 10_000 }),
+    prefitMaxSide: env.int("PREFIT_MAX_SIDE", { default: 1500, min: 64, max: 10_000 }),
     prefitQuality: env.int("PREFIT_QUALITY", { default: 85, min: 30, max: 100 }),
     ciAttempts: env.int("CI_ATTEMPTS", { default: 5, min: 1, max: 10 }),
   };

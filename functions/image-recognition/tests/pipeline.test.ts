@@ -254,7 +254,7 @@ describe("a photo uploaded", () => {
         },
         "ci-moderation": { status: "done", input: "original" },
       },
-      derivative: { width: 2048, height: 1365 },
+      derivative: { width: 1500, height: 1000 },
     });
     expect(sidecar.derivative.size).toBeLessThanOrEqual(3 * 1024 * 1024);
     const moderation = ciRequests(test).find((r) => r.process === "sensitive-content-recognition");
