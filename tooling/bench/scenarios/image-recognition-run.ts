@@ -18,8 +18,11 @@ sharp.cache(false);
 const { prefitImage, prefitTarget } = await import("../../../functions/image-recognition/src/prefit.ts");
 const { inspectImage } = await import("../../../functions/image-recognition/src/inspect.ts");
 const { CI_LABEL_LIMITS } = await import("../../../functions/image-recognition/src/providers/ci-labels.ts");
-const config = { maxPixels: 100_000_000, failOn: "truncated" as const, prefitQuality: 85 };
-const target = prefitTarget([CI_LABEL_LIMITS], 2048);
+const { loadConfig } = await import("../../../functions/image-recognition/src/config.ts");
+const { EnvReader } = await import("@cosfn/runtime");
+// The function's defaults: MAX_PIXELS, FAIL_ON, PREFIT_QUALITY and PREFIT_MAX_SIDE.
+const config = loadConfig(new EnvReader({}));
+const target = prefitTarget([CI_LABEL_LIMITS], config.prefitMaxSide);
 
 let run: () => Promise<number>;
 if (mode === "function") {

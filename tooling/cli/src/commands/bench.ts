@@ -19,7 +19,7 @@ export const SCENARIO_OPTIONS: Record<string, readonly string[]> = {
     "pg-url",
     "parts",
   ],
-  "image-recognition": ["runs", "megapixels"],
+  "image-recognition": ["runs", "megapixels", "parts", "images", "concurrency"],
   "local-cloud-put-get": ["size", "runs"],
 };
 
