@@ -229,8 +229,9 @@ describe("bombs whose headers look harmless: refused before anything is written"
   it("reads no more than a compressed size of 0 claims, and refuses one that declares megabytes from it", async () => {
     const small = await run("ratio-zero.zip");
     expect(small.added).toEqual({ "fine.txt": "fine" });
-    expect(reason(small.manifest, "claims-zero.bin")).toMatchObject({ outcome: "failed" });
-    expect(reason(small.manifest, "claims-zero.bin")?.reason).toMatch(/^claims-zero\.bin: /);
+    // Deflated data of 0 bytes read is a truncated stream: the entry fails, nothing of it is written.
+    expect(reason(small.manifest, "claims-zero.bin")).toMatchObject({ outcome: "failed", key: expect.any(String) });
+    expect(reason(small.manifest, "claims-zero.bin")?.reason).toBe("claims-zero.bin: unexpected end of file");
     const large = await run("ratio-zero-declared.zip");
     expect(large.error).toMatchObject({
       code: "ARCHIVE_REFUSED",
