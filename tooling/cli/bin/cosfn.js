@@ -16,6 +16,14 @@ const status = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
 });
-// A command that failed is over: leave even if something it started (a server, a socket) is still open.
-if (status === 0) process.exitCode = 0;
-else process.exit(status);
+// A command that failed is over: leave even if something it started (a server, a socket) is still open, once
+// everything written to standard output and error is out (a pipe takes a large result in several writes).
+process.exitCode = status;
+if (status !== 0) {
+  let pending = 2;
+  const leave = () => {
+    if (--pending === 0) process.exit(status);
+  };
+  process.stdout.write("", leave);
+  process.stderr.write("", leave);
+}

@@ -193,6 +193,23 @@ describe("cosfn invoke never loses a result nor hangs", { timeout: 120_000 }, ()
       expect(result.stderr).toMatch(/warning: the result is [\d.]+ MB; SCF refuses results over 6 MB/);
   });
 
+  it("prints the summary of a handler that throws, 100,000 records, whole, and exits 1", async () => {
+    const dir = fn(
+      "throws-summary",
+      {},
+      {
+        "src/index.ts": `export const main_handler = async () => { const error = Object.assign(new Error("100000 of 100000 records failed"), { summary: { processed: 0, skipped: 0, failed: 100000, records: Array.from({ length: 100000 }, (_, i) => ({ key: \`k/\${i}\`, outcome: "failed" })) } }); throw error; };\n`,
+      },
+    );
+    const result = await runBin(["invoke", dir, "--event", fixture], { env });
+    expect(result.status).toBe(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.records).toHaveLength(100_000);
+    expect(summary.records.at(-1)).toEqual({ key: "k/99999", outcome: "failed" });
+    expect(result.stderr).toContain("error: Error: 100000 of 100000 records failed\n");
+    expect(result.stderr).toMatch(REPORT);
+  });
+
   it("refuses an event 100,000 levels deep, and one of 100 MB, with a clear error and exit 1", async () => {
     const dir = fn(
       "never-called",
