@@ -14,6 +14,10 @@ const { imageRecognition } = await import("../../../functions/image-recognition/
 const main = createHandler(imageRecognition());
 
 const baselineRss = process.memoryUsage().rss;
+let sampledPeak = baselineRss;
+const sampler = setInterval(() => {
+  sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
+}, 1);
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 let next = 0;
@@ -45,7 +49,8 @@ await Promise.all(
   }),
 );
 const ms = performance.now() - started;
+clearInterval(sampler);
 const cpu = process.cpuUsage(cpuBefore);
 process.stdout.write(
-  `${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, images: keys.length, done, failed, baselineRss, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`,
+  `${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, images: keys.length, done, failed, baselineRss, peakRss: Math.max(sampledPeak, process.resourceUsage().maxRSS * 1024) })}\n`,
 );
