@@ -6,10 +6,11 @@
 //              time each (16 at once): records/s, the most connections PostgreSQL saw from the instances at once
 //   latency    --latency-records (2,000) records on one warm store, one after the other: withKey + decide + write
 //              with the HEAD stubbed (the goal's figure), and with the real HEAD, and the HEAD alone
-//   reconcile  --reconcile-objects (100,000) objects; one timer invocation against an empty table, then against a
-//              drifted one (5% of the objects overwritten, 5% of the rows deleted, 5% extra rows); each against
-//              the per-row baseline (list, then one HEAD + one withKey write per key) run in the same run on
-//              --baseline-sample keys and EXTRAPOLATED to all of them
+//   reconcile  --reconcile-objects (100,000) objects; one timer invocation against an empty table, the next one on
+//              the same table (with RECONCILE_DETAILS=next-pass, --details, it HEADs every row's details), then
+//              one against a drifted table (5% of the objects overwritten, 5% of the rows deleted, 5% extra
+//              rows); each against the per-row baseline (list, then one HEAD + one withKey write per key) run
+//              in the same run on --baseline-sample keys and EXTRAPOLATED to all of them
 // Run by `cosfn bench`:  npm run bench -- db-sync --runs 3
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
