@@ -1,8 +1,9 @@
-import sharp, { type Metadata, type SharpOptions } from "sharp";
+import type { Metadata, SharpOptions } from "sharp";
 import type { Config } from "./config.ts";
 import { ImageRejectedError, type RejectionCode } from "./errors.ts";
 import { type ExifSummary, summarizeExif } from "./exif.ts";
 import type { ImageFormat } from "./formats.ts";
+import { loadSharp } from "./sharp-loader.ts";
 
 /** What inspecting an image found: the sidecar's `image`. Dimensions are of the first frame, as displayed. */
 export interface ImageInspection {
@@ -96,6 +97,7 @@ export async function inspectImage(
   config: Pick<Config, "maxPixels" | "failOn">,
   where: string,
 ): Promise<ImageInspection> {
+  const sharp = loadSharp();
   let metadata: Metadata;
   try {
     // sharp checks the pixel limit on the header already; read without it to say what the header declares.

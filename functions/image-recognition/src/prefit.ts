@@ -1,8 +1,8 @@
-import sharp from "sharp";
 import type { Config } from "./config.ts";
 import type { ImageInspection } from "./inspect.ts";
 import { rejection, sharpInput } from "./inspect.ts";
 import type { ImageLimits } from "./providers/types.ts";
+import { loadSharp } from "./sharp-loader.ts";
 
 /** What a recognizer gets for an image: the object as it is, a pre-fitted copy, or nothing (too small). */
 export type Fit = { use: "original" } | { use: "derivative"; because: string } | { use: "none"; because: string };
@@ -62,6 +62,7 @@ export async function prefitImage(
   config: Pick<Config, "maxPixels" | "failOn" | "prefitQuality">,
   where: string,
 ): Promise<Derivative> {
+  const sharp = loadSharp();
   let { maxWidth, maxHeight } = target;
   let quality = config.prefitQuality;
   for (let attempt = 1; ; attempt++) {

@@ -1,9 +1,9 @@
 import type { SetupContext } from "@cosfn/runtime";
-import sharp from "sharp";
 import type { Config } from "./config.ts";
 import { createCiLabels } from "./providers/ci-labels.ts";
 import { createCiModeration } from "./providers/ci-moderation.ts";
 import type { Recognizer } from "./providers/types.ts";
+import { loadSharp } from "./sharp-loader.ts";
 import type { ResultSink } from "./sink.ts";
 
 /** What a warm instance keeps: the recognizers, and where results also go. */
@@ -29,10 +29,13 @@ export function configuredRecognizers(config: Config): Recognizer[] {
   );
 }
 
-/** Builds a warm instance's resources; sharp's operation cache is off, so memory follows the images in flight. */
+/**
+ * Builds a warm instance's resources, first loading sharp: where it cannot run, setup fails (every invocation,
+ * loudly, until fixed) with a SharpUnavailableError naming the runtime's C library.
+ */
 export function resourcesWith(extensions: Extensions = {}) {
   return async (config: Config, setup: SetupContext): Promise<Resources> => {
-    sharp.cache(false);
+    loadSharp();
     return {
       recognizers: [...configuredRecognizers(config), ...(extensions.recognizers?.(config) ?? [])],
       sink: extensions.sink ? await extensions.sink(config, setup) : undefined,

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { summarizeExif } from "../src/exif.ts";
 import { extensionMismatch, sniffFormat } from "../src/formats.ts";
+import { loadSharp, runtimeLibc } from "../src/sharp-loader.ts";
 import { outputKey } from "../src/sidecar.ts";
 import { labelsTagValue, tagValue } from "../src/tags.ts";
 import { badInputs } from "./bad-inputs.ts";
@@ -133,5 +134,14 @@ describe("loadConfig", () => {
       labelsTag: undefined,
       moderationTag: undefined,
     });
+  });
+});
+
+describe("loadSharp", () => {
+  it("loads sharp once, with its libvips, and names the runtime's C library for a failure's message", () => {
+    const first = loadSharp();
+    expect(first.versions.vips).toMatch(/^\d+\.\d+/);
+    expect(loadSharp()).toBe(first);
+    expect(runtimeLibc()).toMatch(/^glibc \d+\.\d+$/);
   });
 });
