@@ -119,6 +119,18 @@ export interface TriggerOptions {
   retryDelaysMs?: number[];
   /** Called after every attempt, for logs. */
   onAttempt?: (invocation: Invocation, attempt: InvocationAttempt) => void;
+  /**
+   * At most this many attempts of one function run at once (SCF's concurrency quota of a function); the others
+   * stay `pending`, and start in the order their changes came, as running ones end. A retry waiting for its
+   * delay holds no place. Unlimited when absent.
+   */
+  concurrency?: number;
+}
+
+/** The places of one function under `concurrency`: how many run, and who waits for one, in order. */
+interface Slots {
+  running: number;
+  waiting: (() => void)[];
 }
 
 /**
@@ -131,11 +143,38 @@ export class Triggers {
   readonly #retryDelaysMs: number[];
   readonly #onAttempt: TriggerOptions["onAttempt"];
   readonly #pending = new Set<Promise<void>>();
+  readonly #concurrency: number;
+  readonly #slots = new Map<string, Slots>();
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: TriggerOptions = {}) {
     this.#retryDelaysMs = options.retryDelaysMs ?? [60_000, 120_000];
     this.#onAttempt = options.onAttempt;
+    const concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
+    if (!(concurrency >= 1)) throw new RangeError(`triggers: concurrency must be at least 1, got ${concurrency}`);
+    this.#concurrency = concurrency;
+  }
+
+  /** Waits for a place of the function under `concurrency`, in the order asked. */
+  async #acquire(functionName: string): Promise<void> {
+    let slots = this.#slots.get(functionName);
+    if (!slots) {
+      slots = { running: 0, waiting: [] };
+      this.#slots.set(functionName, slots);
+    }
+    if (slots.running < this.#concurrency) {
+      slots.running++;
+      return;
+    }
+    // The place is handed over by #release: `running` stays counted for the waiter.
+    await new Promise<void>((resolve) => slots.waiting.push(resolve));
+  }
+
+  #release(functionName: string): void {
+    const slots = this.#slots.get(functionName) as Slots;
+    const next = slots.waiting.shift();
+    if (next) next();
+    else slots.running--;
   }
 
   /**
@@ -225,6 +264,7 @@ export class Triggers {
     // COS invokes asynchronously: the request that made the change has already been answered.
     await new Promise((resolve) => setImmediate(resolve));
     for (let attempt = 0; ; attempt++) {
+      await this.#acquire(rule.functionName);
       invocation.status = "running";
       const context = scfContext({ function_name: rule.functionName, ...rule.context });
       const started = Date.now();
@@ -234,8 +274,12 @@ export class Triggers {
         requestId: context.request_id,
       };
       try {
-        // The event is cloned per attempt so that a handler cannot change what a retry receives.
-        record.result = await rule.handler(structuredClone(invocation.event), context);
+        try {
+          // The event is cloned per attempt so that a handler cannot change what a retry receives.
+          record.result = await rule.handler(structuredClone(invocation.event), context);
+        } finally {
+          this.#release(rule.functionName);
+        }
         record.durationMs = Date.now() - started;
         invocation.attempts.push(record);
         invocation.status = "succeeded";
