@@ -1,6 +1,5 @@
-import { createHash, createHmac } from "node:crypto";
-import { request } from "node:http";
 import COS from "cos-nodejs-sdk-v5";
+import { postObjectForm } from "../src/post-form.ts";
 
 /** The demo's buckets (dev/demo.json): versioned with origin and replication rules, the origin, the replica. */
 export const DEMO = {
@@ -119,54 +118,15 @@ async function postObject(
   key: string,
   file: Buffer,
 ): Promise<void> {
-  const now = Math.floor(Date.now() / 1000);
-  const keyTime = `${now - 60};${now + 600}`;
-  const policy = JSON.stringify({
-    expiration: new Date((now + 600) * 1000).toISOString(),
-    conditions: [{ bucket: DEMO.bucket }, { key }],
-  });
-  const signKey = createHmac("sha1", credentials.secretKey).update(keyTime).digest("hex");
-  const fields: Record<string, string> = {
+  const { status } = await postObjectForm({
+    endpoint,
+    bucket: DEMO.bucket,
+    region: DEMO.region,
     key,
-    policy: Buffer.from(policy).toString("base64"),
-    "q-sign-algorithm": "sha1",
-    "q-ak": credentials.secretId,
-    "q-key-time": keyTime,
-    "q-signature": createHmac("sha1", signKey).update(createHash("sha1").update(policy).digest("hex")).digest("hex"),
-    "Content-Type": "text/plain",
-  };
-  const boundary = "----cosfnDemoFormBoundary";
-  const body = Buffer.concat([
-    Buffer.from(
-      Object.entries(fields)
-        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
-        .join(""),
-    ),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="post.txt"\r\n\r\n`),
     file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  const url = new URL(endpoint);
-  const status = await new Promise<number>((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: "POST",
-        path: "/",
-        headers: {
-          host: `${DEMO.bucket}.cos.${DEMO.region}.myqcloud.com`,
-          "content-type": `multipart/form-data; boundary=${boundary}`,
-          "content-length": body.length,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+    filename: "post.txt",
+    credentials,
+    fields: { "Content-Type": "text/plain" },
   });
   if (status !== 204) throw new Error(`POST Object of ${key} answered ${status}`);
 }

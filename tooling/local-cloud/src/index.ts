@@ -47,6 +47,8 @@ export {
   teoQuotaKey,
   verifyTc3,
 } from "./cloud-api/index.ts";
+export type { EmittedEvent, EventLogMessage } from "./console/event-log.ts";
+export type { ConsoleOptions } from "./console/server.ts";
 export { effectiveAcl } from "./cos/acl.ts";
 export { cosResource } from "./cos/cam-needs.ts";
 export { storedContentType } from "./cos/content-type.ts";
@@ -99,6 +101,7 @@ export {
   type TransferClock,
 } from "./cos/traffic-limit.ts";
 export { type FaultKind, type FaultRule, Faults } from "./faults.ts";
+export { type PostObjectAnswer, type PostObjectForm, postObjectForm } from "./post-form.ts";
 export { type LoggedService, RequestLog, type RequestLogEntry } from "./request-log.ts";
 export { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
 export {

@@ -1,8 +1,13 @@
-import { createHash, createHmac } from "node:crypto";
-import { request } from "node:http";
+import { createHash } from "node:crypto";
 import { parseCosEvent } from "@cosfn/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalCloud, startLocalCloud } from "../src/index.ts";
+import {
+  type Credentials,
+  type LocalCloud,
+  type PostObjectAnswer,
+  postObjectForm,
+  startLocalCloud,
+} from "../src/index.ts";
 import { at, BUCKET } from "./sdk.ts";
 
 let cloud: LocalCloud;
@@ -28,68 +33,23 @@ function postForm(options: {
   expiresInSeconds?: number;
   secretKey?: string;
   extra?: Record<string, string>;
-}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  const [credentials] = cloud.credentials;
-  const now = Math.floor(Date.now() / 1000);
-  const keyTime = `${now - 60};${now + 600}`;
-  const policy = JSON.stringify({
-    expiration: new Date(Date.now() + (options.expiresInSeconds ?? 600) * 1000).toISOString(),
+}): Promise<PostObjectAnswer> {
+  const [credentials] = cloud.credentials as [Credentials];
+  return postObjectForm({
+    endpoint: cloud.endpoint,
+    bucket: BUCKET,
+    region: at.Region,
+    key: options.key,
+    file: options.file,
+    filename: options.filename ?? "a.txt",
+    credentials: { ...credentials, ...(options.secretKey && { secretKey: options.secretKey }) },
     conditions: options.conditions ?? [
       { bucket: BUCKET },
       ["starts-with", "$key", "uploads/"],
       ["content-length-range", 1, 1000],
     ],
-  });
-  const signKey = createHmac("sha1", options.secretKey ?? (credentials?.secretKey as string))
-    .update(keyTime)
-    .digest("hex");
-  const signature = createHmac("sha1", signKey).update(createHash("sha1").update(policy).digest("hex")).digest("hex");
-  const fields: Record<string, string> = {
-    key: options.key,
-    policy: Buffer.from(policy).toString("base64"),
-    "q-sign-algorithm": "sha1",
-    "q-ak": credentials?.secretId as string,
-    "q-key-time": keyTime,
-    "q-signature": signature,
-    "Content-Type": "text/plain",
-    "x-cos-meta-origin": "browser",
-    ...options.extra,
-  };
-  const boundary = "----cosfnFormBoundary7MA4YWxkTrZu0gW";
-  const parts = Object.entries(fields).map(
-    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
-  );
-  const body = Buffer.concat([
-    Buffer.from(parts.join("")),
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${options.filename ?? "a.txt"}"\r\nContent-Type: text/plain\r\n\r\n`,
-    ),
-    options.file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port: cloud.port,
-        method: "POST",
-        path: "/",
-        headers: {
-          host: `${BUCKET}.cos.${at.Region}.myqcloud.com`,
-          "content-type": `multipart/form-data; boundary=${boundary}`,
-          "content-length": body.length,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+    ...(options.expiresInSeconds !== undefined && { expiresInSeconds: options.expiresInSeconds }),
+    fields: { "Content-Type": "text/plain", "x-cos-meta-origin": "browser", ...options.extra },
   });
 }
 

@@ -1,7 +1,13 @@
-import { createHash, createHmac } from "node:crypto";
-import { request } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type LocalCloud, paced, startLocalCloud, storedBytes, type TransferClock } from "../src/index.ts";
+import {
+  type Credentials,
+  type LocalCloud,
+  paced,
+  postObjectForm,
+  startLocalCloud,
+  storedBytes,
+  type TransferClock,
+} from "../src/index.ts";
 import { at, BUCKET, rawRequest, rejection, sdkFor } from "./sdk.ts";
 
 /**
@@ -193,56 +199,17 @@ describe("paced", () => {
 });
 
 /** POST Object with `extra` form fields; answers the HTTP status. */
-function postForm(key: string, file: Buffer, extra: Record<string, string>): Promise<number> {
-  const [credentials] = cloud.credentials;
-  const seconds = Math.floor(Date.now() / 1000);
-  const keyTime = `${seconds - 60};${seconds + 600}`;
-  const policy = JSON.stringify({
-    expiration: new Date(Date.now() + 600_000).toISOString(),
-    conditions: [{ bucket: BUCKET }, ["starts-with", "$key", "tl/"]],
-  });
-  const signKey = createHmac("sha1", credentials?.secretKey as string)
-    .update(keyTime)
-    .digest("hex");
-  const fields: Record<string, string> = {
+async function postForm(key: string, file: Buffer, extra: Record<string, string>): Promise<number> {
+  const [credentials] = cloud.credentials as [Credentials];
+  const answer = await postObjectForm({
+    endpoint: cloud.endpoint,
+    bucket: BUCKET,
+    region: at.Region,
     key,
-    policy: Buffer.from(policy).toString("base64"),
-    "q-sign-algorithm": "sha1",
-    "q-ak": credentials?.secretId as string,
-    "q-key-time": keyTime,
-    "q-signature": createHmac("sha1", signKey).update(createHash("sha1").update(policy).digest("hex")).digest("hex"),
-    ...extra,
-  };
-  const boundary = "----cosfnTrafficLimitBoundary";
-  const body = Buffer.concat([
-    Buffer.from(
-      Object.entries(fields)
-        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
-        .join(""),
-    ),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\n\r\n`),
     file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port: cloud.port,
-        method: "POST",
-        path: "/",
-        headers: {
-          host: `${BUCKET}.cos.${at.Region}.myqcloud.com`,
-          "content-type": `multipart/form-data; boundary=${boundary}`,
-          "content-length": body.length,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+    credentials,
+    conditions: [{ bucket: BUCKET }, ["starts-with", "$key", "tl/"]],
+    fields: extra,
   });
+  return answer.status;
 }
