@@ -4,6 +4,11 @@
 //              instances (each `createHandler(dbSync)`, its own pool of DB_POOL_SIZE) running one invocation at a
 //              time, as SCF runs them; the connections the database sees from them are sampled (pg_stat_activity,
 //              by application_name) every 10 ms
+//   serve      the function side of the trigger path: `instances` warm instances behind an HTTP endpoint on
+//              127.0.0.1 to which the local cloud's trigger handler POSTs each invocation ({event, context}); each
+//              invocation takes an idle instance (a new one is started if none is idle, and counted), as SCF
+//              does. Prints {"url"} once listening, then reads stdin: `begin` starts the measurement (answers
+//              {"ok"}), `end` ends it and prints the RunResult
 //   latency    one warm instance's store: `objects` records one after the other through syncObject with the HEAD
 //              stubbed (withKey + decide + write), then the same keys through the handler with the real HEAD, and
 //              the HEAD alone
@@ -14,6 +19,8 @@
 //   drop       drops the tables
 
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createInterface } from "node:readline";
 import type { CosClient } from "@cosfn/cos";
 import { createCosClient } from "@cosfn/cos";
 import { cosEvent, parseCosEvent } from "@cosfn/events";
@@ -30,7 +37,7 @@ import type { ConditionalWrite } from "../../../functions/db-sync/src/stores/typ
 import { BENCH_BUCKET, BENCH_PREFIX, BENCH_REGION, benchKey, everyNth, extraKey } from "./db-sync-keys.ts";
 
 export interface RunOptions {
-  phase: "events" | "latency" | "reconcile" | "baseline" | "drift" | "drop";
+  phase: "serve" | "events" | "latency" | "reconcile" | "baseline" | "drift" | "drop";
   endpoint: string;
   secretId: string;
   secretKey: string;
@@ -70,6 +77,10 @@ export interface RunResult {
   /** CPU time (user + system) of the PostgreSQL backends serving the instances during the phase, from /proc. */
   dbCpuMs?: number;
   dbBackends?: number;
+  /** serve: invocations handled, instances started beyond the warm ones, and the most running at once. */
+  invocations?: number;
+  extraInstances?: number;
+  mostRunning?: number;
 }
 
 /** CPU time of one process from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms), or undefined. */
@@ -213,6 +224,73 @@ async function events(): Promise<RunResult> {
     rows: rows[0].n as number,
     dbCpuMs: db.ms,
     dbBackends: db.backends,
+  };
+}
+
+async function serve(): Promise<RunResult> {
+  const idle: MainHandler[] = [];
+  for (let n = 0; n < options.instances; n++) idle.push(await instance());
+  const counts = { invocations: 0, failed: 0, extraInstances: 0, running: 0, mostRunning: 0 };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", async () => {
+      counts.invocations++;
+      counts.running++;
+      counts.mostRunning = Math.max(counts.mostRunning, counts.running);
+      let main = idle.pop();
+      if (!main) {
+        counts.extraInstances++;
+        main = await instance();
+      }
+      try {
+        const { event, context: invocationContext } = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        const summary = await main(event, invocationContext);
+        if (summary.failed > 0 || summary.processed !== 1) counts.failed++;
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(summary));
+      } catch (error) {
+        counts.failed++;
+        res.writeHead(500, { "content-type": "text/plain" }).end((error as Error).message);
+      } finally {
+        counts.running--;
+        idle.push(main);
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}/invoke` })}\n`);
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const expect = async (word: string) => {
+    const line = (await lines.next()).value as string | undefined;
+    if (line?.trim() !== word) throw new Error(`serve: expected ${word} on stdin, got ${JSON.stringify(line)}`);
+  };
+  await expect("begin");
+  const dbBefore = await backendCpu();
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
+  await expect("end");
+  const used = process.cpuUsage(cpu);
+  const ms = performance.now() - started;
+  const db = backendCpuSince(dbBefore, await backendCpu());
+  server.close();
+  server.closeAllConnections();
+  const client = new pg.Client({ connectionString: options.adminUrl });
+  await client.connect();
+  const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${options.table}" WHERE is_current`);
+  await client.end();
+  return {
+    ms,
+    cpuMs: (used.user + used.system) / 1000,
+    failed: counts.failed,
+    rows: rows[0].n as number,
+    dbCpuMs: db.ms,
+    dbBackends: db.backends,
+    invocations: counts.invocations,
+    extraInstances: counts.extraInstances,
+    mostRunning: counts.mostRunning,
   };
 }
 
@@ -375,7 +453,7 @@ async function drop(): Promise<RunResult> {
   return { ms: 0, cpuMs: 0, failed: 0 };
 }
 
-const phases = { events, latency, reconcile, baseline, drift, drop };
+const phases = { serve, events, latency, reconcile, baseline, drift, drop };
 const result = await phases[options.phase]();
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

@@ -1,7 +1,13 @@
 // Benchmark: db-sync against the goals of issue 13, each phase in a fresh "function" process (db-sync-run.ts)
 // against the local cloud in another (db-sync-cloud.ts), so that each process's CPU time is read on its own, and
 // the real PostgreSQL (--pg-url, default postgres://postgres@127.0.0.1:5432/test):
-//   events     --objects (10,000) objects seeded straight into the local cloud's store (no trigger), then one
+//   triggers   issue 13's figure, through the local cloud's triggers: a COS trigger rule (created and removed
+//              events under data/) bound to db-sync in the local cloud, whose triggers run at most --instances
+//              (16) invocations at once (`triggers: { concurrency }`); each invocation is handed over HTTP to the
+//              function process (db-sync-run.ts `serve`: 16 warm instances, one invocation at a time each); this
+//              process puts --objects (10,000) objects with @cosfn/cos (the COS SDK), --uploaders (16) at once,
+//              and samples pg_stat_activity every 10 ms: records/s from the first put until the triggers are idle
+//   events     the comparison WITHOUT the triggers: --objects (10,000) objects seeded straight into the local cloud's store (no trigger), then one
 //              cos:ObjectCreated:Put invocation per object on --instances (16) warm instances, one invocation at a
 //              time each (16 at once): records/s, the most connections PostgreSQL saw from the instances at once
 //   latency    --latency-records (2,000) records on one warm store, one after the other: withKey + decide + write
@@ -18,8 +24,10 @@ import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { createCosClient } from "@cosfn/cos";
+import pg from "pg";
 import { type Metric, report } from "../src/metrics.ts";
-import { extrapolateBaseline, quantile } from "./db-sync-keys.ts";
+import { BENCH_BUCKET, BENCH_REGION, benchKey, extrapolateBaseline, quantile } from "./db-sync-keys.ts";
 import type { RunOptions, RunResult } from "./db-sync-run.ts";
 
 const { values } = parseArgs({
@@ -27,6 +35,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     objects: { type: "string", default: "10000" },
     instances: { type: "string", default: "16" },
+    uploaders: { type: "string", default: "16" },
     "pool-size": { type: "string", default: "2" },
     "latency-records": { type: "string", default: "2000" },
     "reconcile-objects": { type: "string", default: "100000" },
@@ -34,7 +43,7 @@ const { values } = parseArgs({
     "pg-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
     // RECONCILE_DETAILS of the reconcile passes: next-pass (the function's default) or at-once.
     details: { type: "string", default: "next-pass" },
-    parts: { type: "string", default: "events,latency,reconcile" },
+    parts: { type: "string", default: "triggers,events,latency,reconcile" },
   },
   // `cosfn bench` passes every scenario the options given for any of them.
   strict: false,
@@ -52,7 +61,9 @@ const details = String(values.details) === "at-once" ? "at-once" : "next-pass";
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const tsx = ["--import", "tsx"];
-const server = spawn(process.execPath, [...tsx, here("db-sync-cloud.ts")], { stdio: ["pipe", "pipe", "inherit"] });
+const server = spawn(process.execPath, [...tsx, here("db-sync-cloud.ts"), String(instances)], {
+  stdio: ["pipe", "pipe", "inherit"],
+});
 const serverLines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
 const nextLine = async () => JSON.parse((await serverLines.next()).value as string);
 const ready: { endpoint: string; credentials: { secretId: string; secretKey: string } } = await nextLine();
@@ -118,6 +129,134 @@ async function phase(
   return { run, cloudCpuMs, machineCpuMs, requests: await ask("requests") };
 }
 
+interface TriggersPhase {
+  run: RunResult;
+  /** From the first put until the triggers were idle, and until the last put was answered. */
+  ms: number;
+  putMs: number;
+  cloudCpuMs: number;
+  machineCpuMs: number;
+  /** This process: the SDK's puts and the connection sampler. */
+  uploaderCpuMs: number;
+  maxConnections: number;
+  connectionSamples: number;
+  idle: { invocations: number; succeeded: number; failed: number; mostRunning: number; firstErrors: string[] };
+  requests: Record<string, number>;
+}
+
+/** Counts the instances' connections (by application_name) every 10 ms until stopped; the most seen at once. */
+async function sampleConnections(): Promise<() => Promise<{ most: number; samples: number }>> {
+  const sampler = new pg.Client({ connectionString: adminUrl, application_name: "cosfn-bench-sampler" });
+  await sampler.connect();
+  let most = 0;
+  let samples = 0;
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      const { rows } = await sampler.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+        [appName],
+      );
+      most = Math.max(most, rows[0].n as number);
+      samples++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  return async () => {
+    sampling = false;
+    await loop;
+    await sampler.end();
+    return { most, samples };
+  };
+}
+
+/** `objects` puts through the SDK, the local cloud's triggers invoking db-sync in the function process. */
+async function triggersPhase(table: string, r: number): Promise<TriggersPhase> {
+  const runOptions: RunOptions = {
+    phase: "serve",
+    endpoint: ready.endpoint,
+    secretId: ready.credentials.secretId,
+    secretKey: ready.credentials.secretKey,
+    dbUrl: withAppName(adminUrl),
+    appName,
+    adminUrl,
+    table,
+    objects,
+    instances,
+    sample,
+    poolSize,
+  };
+  const child = spawn(process.execPath, [...tsx, here("db-sync-run.ts"), JSON.stringify(runOptions)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const childLines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const childLine = async () => {
+    const line = await childLines.next();
+    if (line.done) throw new Error(`the function process (serve) ended early with status ${await exited}`);
+    return JSON.parse(line.value);
+  };
+  const { url } = await childLine();
+  await ask(`bind ${url}`);
+  const cos = createCosClient({
+    region: BENCH_REGION,
+    credentials: { secretId: ready.credentials.secretId, secretKey: ready.credentials.secretKey },
+    endpoint: ready.endpoint,
+  });
+  // Warm the SDK's connections, so the measurement does not start with their handshakes (not under data/: no trigger).
+  await Promise.all(
+    Array.from({ length: Number(values.uploaders) }, (_, i) =>
+      cos.writeObject({ bucket: BENCH_BUCKET, key: `warm/${i}`, body: "warm" }),
+    ),
+  );
+  await ask("reset");
+  child.stdin.write("begin\n");
+  await childLine();
+  const stopSampling = await sampleConnections();
+  const cloudBefore = await serverCpuMs();
+  const machineBefore = machineBusyMs();
+  const uploaderBefore = process.cpuUsage();
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Number(values.uploaders) }, async () => {
+      while (next < objects) {
+        const i = next++;
+        await cos.writeObject({
+          bucket: BENCH_BUCKET,
+          key: benchKey(i),
+          body: `object ${i} run ${r}\n`,
+          contentType: "text/plain",
+        });
+      }
+    }),
+  );
+  const putMs = performance.now() - started;
+  const idle = await ask<TriggersPhase["idle"]>("idle");
+  const ms = performance.now() - started;
+  const uploaderUsed = process.cpuUsage(uploaderBefore);
+  const machineCpuMs = machineBusyMs() - machineBefore;
+  const cloudCpuMs = (await serverCpuMs()) - cloudBefore;
+  const connections = await stopSampling();
+  child.stdin.write("end\n");
+  const run: RunResult = await childLine();
+  child.stdin.end();
+  await exited;
+  await ask("unbind");
+  return {
+    run,
+    ms,
+    putMs,
+    cloudCpuMs,
+    machineCpuMs,
+    uploaderCpuMs: (uploaderUsed.user + uploaderUsed.system) / 1000,
+    maxConnections: connections.most,
+    connectionSamples: connections.samples,
+    idle,
+    requests: await ask("requests"),
+  };
+}
+
 const metrics: Metric[] = [];
 const figure = (label: string, unit: string, value: number, baseline?: string) => {
   let metric = metrics.find((m) => m.label === label);
@@ -173,35 +312,97 @@ function reportReconcile(table: string, pass: Phase, base: Phase): void {
 try {
   for (let r = 1; r <= runs; r++) {
     process.stderr.write(`db-sync run ${r} of ${runs}\n`);
+    if (parts.has("triggers")) {
+      process.stderr.write(
+        `  triggers: ${objects} puts through the SDK, the local cloud's triggers invoking db-sync ${instances} at once...\n`,
+      );
+      const t = await triggersPhase(newTable("tr", r), r);
+      const delivered = t.idle.succeeded;
+      figure("triggers: records/s (first put until the triggers are idle)", "records/s", delivered / (t.ms / 1000));
+      figure("triggers: wall time", "ms", t.ms);
+      figure("triggers: the puts alone (until the last put was answered)", "ms", t.putMs);
+      figure("triggers: invocations succeeded", "invocations", t.idle.succeeded);
+      figure("triggers: invocations failed (no retries)", "invocations", t.idle.failed);
+      figure("triggers: current rows after", "rows", t.run.rows ?? 0);
+      figure("triggers: most invocations running at once (local cloud)", "invocations", t.idle.mostRunning);
+      figure("triggers: most invocations running at once (function process)", "invocations", t.run.mostRunning ?? 0);
+      figure("triggers: instances started beyond the 16 warm ones", "instances", t.run.extraInstances ?? 0);
+      figure("triggers: most connections held (pg_stat_activity)", "connections", t.maxConnections);
+      figure("triggers: most connections held per instance", "connections", t.maxConnections / instances);
+      figure("triggers: function CPU per record", "ms/record", t.run.cpuMs / objects);
+      figure("triggers: local-cloud CPU per record (puts, triggers, HEADs)", "ms/record", t.cloudCpuMs / objects);
+      figure("triggers: PostgreSQL backends' CPU per record", "ms/record", (t.run.dbCpuMs ?? 0) / objects);
+      figure("triggers: uploader CPU per record (SDK puts, sampler)", "ms/record", t.uploaderCpuMs / objects);
+      figure(
+        "triggers: rest of the machine's CPU per record (other processes)",
+        "ms/record",
+        Math.max(0, t.machineCpuMs - t.run.cpuMs - t.cloudCpuMs - (t.run.dbCpuMs ?? 0) - t.uploaderCpuMs) / objects,
+      );
+      figure("triggers: function process's cores busy (CPU / wall)", "cores", t.run.cpuMs / t.ms);
+      figure("triggers: local cloud's cores busy (CPU / wall)", "cores", t.cloudCpuMs / t.ms);
+      figure("triggers: PostgreSQL backends' cores busy (CPU / wall)", "cores", (t.run.dbCpuMs ?? 0) / t.ms);
+      figure("triggers: machine's cores busy, all processes (CPU / wall)", "cores", t.machineCpuMs / t.ms);
+      notes.push(
+        `triggers, run ${r}: ${t.connectionSamples} connection samples; load average ${loadavg()
+          .map((n) => n.toFixed(1))
+          .join(
+            ", ",
+          )} after; COS requests ${JSON.stringify(t.requests)}${t.idle.firstErrors.length ? `; first errors ${JSON.stringify(t.idle.firstErrors)}` : ""}`,
+      );
+      // The puts overwrote objects 0..objects-1 (same keys as the seeded ones): the seeded count is unchanged.
+    }
+
     if (parts.has("events")) {
       await seedTo(objects);
-      process.stderr.write(`  events: ${objects} single-record invocations on ${instances} instances...\n`);
+      process.stderr.write(
+        `  events (comparison, no triggers): ${objects} single-record invocations on ${instances} instances...\n`,
+      );
       const events = await phase("events", newTable("ev", r));
       const rate = (objects - events.run.failed) / (events.run.ms / 1000);
-      figure("events: records/s", "records/s", rate);
-      figure("events: wall time", "ms", events.run.ms);
-      figure("events: most connections held (pg_stat_activity)", "connections", events.run.maxConnections ?? 0);
-      figure("events: most connections held per instance", "connections", (events.run.maxConnections ?? 0) / instances);
-      figure("events: failed invocations", "invocations", events.run.failed);
-      figure("events: current rows after", "rows", events.run.rows ?? 0);
-      figure("events: function CPU per record", "ms/record", events.run.cpuMs / objects);
-      figure("events: local-cloud CPU per record", "ms/record", events.cloudCpuMs / objects);
-      figure("events: function process's cores busy (CPU / wall)", "cores", events.run.cpuMs / events.run.ms);
+      figure("direct calls (no triggers): records/s", "records/s", rate);
+      figure("direct calls (no triggers): wall time", "ms", events.run.ms);
       figure(
-        "events: PostgreSQL backends' cores busy (CPU / wall)",
+        "direct calls (no triggers): most connections held (pg_stat_activity)",
+        "connections",
+        events.run.maxConnections ?? 0,
+      );
+      figure(
+        "direct calls (no triggers): most connections held per instance",
+        "connections",
+        (events.run.maxConnections ?? 0) / instances,
+      );
+      figure("direct calls (no triggers): failed invocations", "invocations", events.run.failed);
+      figure("direct calls (no triggers): current rows after", "rows", events.run.rows ?? 0);
+      figure("direct calls (no triggers): function CPU per record", "ms/record", events.run.cpuMs / objects);
+      figure("direct calls (no triggers): local-cloud CPU per record", "ms/record", events.cloudCpuMs / objects);
+      figure(
+        "direct calls (no triggers): function process's cores busy (CPU / wall)",
+        "cores",
+        events.run.cpuMs / events.run.ms,
+      );
+      figure(
+        "direct calls (no triggers): PostgreSQL backends' cores busy (CPU / wall)",
         "cores",
         (events.run.dbCpuMs ?? 0) / events.run.ms,
       );
-      figure("events: PostgreSQL backends' CPU per record", "ms/record", (events.run.dbCpuMs ?? 0) / objects);
       figure(
-        "events: rest of the machine's CPU per record (other processes)",
+        "direct calls (no triggers): PostgreSQL backends' CPU per record",
+        "ms/record",
+        (events.run.dbCpuMs ?? 0) / objects,
+      );
+      figure(
+        "direct calls (no triggers): rest of the machine's CPU per record (other processes)",
         "ms/record",
         Math.max(0, events.machineCpuMs - events.run.cpuMs - events.cloudCpuMs - (events.run.dbCpuMs ?? 0)) / objects,
       );
-      figure("events: COS HEADs per record", "requests", (events.requests.HeadObject ?? 0) / objects);
+      figure(
+        "direct calls (no triggers): COS HEADs per record",
+        "requests",
+        (events.requests.HeadObject ?? 0) / objects,
+      );
       if (r === 1)
         notes.push(
-          `events, run 1: ${events.run.connectionSamples} connection samples; COS requests ${JSON.stringify(events.requests)}`,
+          `direct calls (no triggers), run 1: ${events.run.connectionSamples} connection samples; COS requests ${JSON.stringify(events.requests)}`,
         );
     }
 
