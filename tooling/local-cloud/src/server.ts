@@ -11,9 +11,12 @@ import {
   cloudApiService,
   type TeoZone,
 } from "./cloud-api/index.ts";
+import { EventLog } from "./console/event-log.ts";
+import { type ConsoleOptions, type ConsoleServer, startConsole } from "./console/server.ts";
 import { CosError } from "./cos/errors.ts";
 import { cosTarget, handleCosRequest, parseCosRequest } from "./cos/handler.ts";
 import { Replicator } from "./cos/replication.ts";
+import type { CosChange } from "./cos/request.ts";
 import { answerCosError } from "./cos/response.ts";
 import { DEFAULT_RESTORE_DELAYS_MS } from "./cos/restore.ts";
 import type { Credentials } from "./cos/signature.ts";
@@ -84,6 +87,11 @@ export interface LocalCloudOptions {
    * one. A test gives a fake one to check a slow transfer's schedule without waiting for it.
    */
   trafficClock?: TransferClock;
+  /**
+   * The web console (buckets, objects, events, requests) on a port of its own, never the COS one: its JSON API
+   * under `/api/` and, with `assets`, the built front end. Default: no console, and no event log is kept.
+   */
+  console?: ConsoleOptions;
 }
 
 export interface LocalCloud {
@@ -101,6 +109,8 @@ export interface LocalCloud {
   readonly region: string;
   /** Every request served (COS, CI, Cloud API), with its status, bytes, signer and CAM needs. */
   readonly requests: RequestLog;
+  /** The web console's address, when `console` was given. */
+  readonly console: { readonly url: string; readonly port: number } | undefined;
   /** Sets (or with `undefined` removes) the CAM policy that requests signed by `secretId` must satisfy. */
   setPolicy(secretId: string, policy: CamPolicy | undefined): void;
   close(): Promise<void>;
@@ -117,7 +127,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     throw error;
   }
   const credentials = options.credentials ?? [credentialsFromEnv()];
-  const triggers = new Triggers(options.triggers);
+  // With a console, every dispatched change is also kept (with its invocations) for it to show.
+  const eventLog = options.console ? new EventLog(options.console.eventLogLimit) : undefined;
+  const onAttempt = options.triggers?.onAttempt;
+  const triggers = new Triggers(
+    eventLog
+      ? {
+          ...options.triggers,
+          onAttempt: (invocation, attempt) => {
+            onAttempt?.(invocation, attempt);
+            eventLog.attempted(invocation, attempt);
+          },
+        }
+      : options.triggers,
+  );
+  const dispatch = eventLog
+    ? (change: CosChange) => {
+        const before = triggers.invocations.length;
+        triggers.dispatch(change);
+        eventLog.record(change, triggers.invocations.slice(before));
+      }
+    : (change: CosChange) => triggers.dispatch(change);
   const requests = new RequestLog(options.requestLogLimit);
   const policies = new Map<string, CamPolicy>();
   const setPolicy = (secretId: string, policy: CamPolicy | undefined) => {
@@ -137,9 +167,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }, ms);
     timers.add(timer);
   };
-  const replication = new Replicator(store, schedule, options.replicationDelayMs ?? 1_000, (change) =>
-    triggers.dispatch(change),
-  );
+  const replication = new Replicator(store, schedule, options.replicationDelayMs ?? 1_000, dispatch);
   const cosOptions = {
     restoreDelaysMs: { ...DEFAULT_RESTORE_DELAYS_MS, ...options.restoreDelaysMs },
     schedule,
@@ -149,10 +177,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     policyFor,
     store,
     credentials: () => credentials,
-    onChange: async (change: Parameters<Triggers["dispatch"]>[0]) => {
+    onChange: async (change: CosChange) => {
       // A write is not failed by its replication: the copy then simply does not happen.
       await replication.observe(change).catch(() => {});
-      triggers.dispatch(change);
+      dispatch(change);
     },
     ...(options.cloudInfinite && { ciProcess: cloudInfinite(options.cloudInfinite) }),
   };
@@ -206,6 +234,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  let consoleServer: ConsoleServer | undefined;
+  if (options.console && eventLog) {
+    try {
+      consoleServer = await startConsole(
+        { host: options.host ?? "127.0.0.1", ...options.console },
+        { store, triggers, requests, cloudApi, events: eventLog },
+      );
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      throw error;
+    }
+  }
 
   return {
     endpoint: `http://${options.host ?? "127.0.0.1"}:${port}`,
@@ -218,8 +259,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     credentials,
     region,
     requests,
+    console: consoleServer && { url: consoleServer.url, port: consoleServer.port },
     setPolicy,
     async close() {
+      await consoleServer?.close();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       triggers.clear();
