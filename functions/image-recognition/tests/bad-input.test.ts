@@ -50,6 +50,25 @@ describe("refused with a clear permanent outcome, a sidecar saying why, and no p
     expect(test.cloud.store.head(EXAMPLE_BUCKET, key)?.size).toBe(inputs[name]?.length);
   });
 
+  it("the HEIC is a real HEVC-coded file, whose container sharp reads and whose pixels it cannot decode", async () => {
+    // So the refusal above is the one a phone's photo meets: from the metadata (compression hevc), not a parse error.
+    const sharp = (await import("sharp")).default;
+    const heic = inputs.heic as Buffer;
+    expect(heic.subarray(4, 12).toString("latin1")).toBe("ftypheic");
+    expect(await sharp(heic).metadata()).toMatchObject({
+      format: "heif",
+      compression: "hevc",
+      width: 600,
+      height: 400,
+    });
+    await expect(sharp(heic).raw().toBuffer()).rejects.toThrow(/HEVC/);
+    const record = await run("bad/iphone-2.heic", heic);
+    expect(record).toMatchObject({ outcome: "failed", error: { code: "IMAGE_FORMAT_UNSUPPORTED", retryable: false } });
+    expect(record?.error?.message).toContain("HEIC/HEIF with HEVC cannot be decoded");
+    // Refused from the metadata, before any decoding: the decoder's own error (naming libde265) is not in it.
+    expect(record?.error?.message).not.toContain("libde265");
+  });
+
   it("a rejected object's duplicate event costs two HEADs", async () => {
     const again = await invokeHandler(main, await uploadImage(test, "bad/empty-2.jpg", Buffer.alloc(0)));
     expect(again.records[0]?.outcome).toBe("failed");
