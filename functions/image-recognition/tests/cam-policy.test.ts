@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { camCoverage, EXAMPLE_BUCKET, invokeHandler, useTestCloud } from "@cosfn/testing";
 import { describe, expect, it } from "vitest";
@@ -7,6 +8,8 @@ import { loadImageRecognition, photo, recordedCiAnswers, uploadImage } from "./s
 const policy = fileURLToPath(new URL("../cam-policy.json", import.meta.url));
 const test = useTestCloud({ cloudInfinite: { responsesDir: recordedCiAnswers } });
 const RESOURCE = "qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/";
+// Cloud Infinite's resource form (docs 460/41741, 598/98114): service ci, resource type bucket.
+const CI_RESOURCE = "qcs::ci:ap-guangzhou:uid/1250000000:bucket/examplebucket-1250000000/";
 
 describe("cam-policy.json", () => {
   it("grants every action on every resource the function used as shipped, and nothing it never used", async () => {
@@ -31,6 +34,28 @@ describe("cam-policy.json", () => {
     expect(test.cloud.requests.entries.some((e) => e.key?.startsWith(".cosfn/image-recognition/review/"))).toBe(true);
     expect(camCoverage(policy, test.cloud.requests.entries)).toEqual({ missing: [], unused: [] });
   }, 60_000);
+
+  it("grants the ci: actions on Cloud Infinite's resource, which a grant on the objects' COS resource does not cover", async () => {
+    test.cloud.requests.clear();
+    const main = await loadImageRecognition();
+    await invokeHandler(main, await uploadImage(test, "images/ci-resource.jpg", photo("food-coffee.jpg")));
+    const ciNeeds = test.cloud.requests.entries.flatMap((e) => e.needs).filter((n) => n.action.startsWith("ci:"));
+    expect(ciNeeds.map((n) => [n.action, n.resource])).toEqual([
+      ["ci:CreateDetectLabelJob", `${CI_RESOURCE}images/ci-resource.jpg`],
+      ["ci:CreateAuditingPictureJob", `${CI_RESOURCE}images/ci-resource.jpg`],
+    ]);
+    // The same policy with the ci: statement on the objects' COS resource (the form CI's docs do not give).
+    const shipped = JSON.parse(readFileSync(policy, "utf8"));
+    const cosForm = {
+      ...shipped,
+      statement: shipped.statement.map((s: { action: string[] }) =>
+        s.action.some((a) => a.startsWith("ci:")) ? { ...s, resource: [`${RESOURCE}images/*`] } : s,
+      ),
+    };
+    expect(camCoverage(policy, test.cloud.requests.entries).missing).toEqual([]);
+    const { missing } = camCoverage(cosForm, test.cloud.requests.entries);
+    expect(missing.map((n) => [n.action, n.resource])).toEqual(ciNeeds.map((n) => [n.action, n.resource]));
+  });
 
   it("needs exactly the documented additions for private, move and delete", async () => {
     test.cloud.requests.clear();

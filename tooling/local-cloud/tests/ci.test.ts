@@ -216,7 +216,7 @@ describe("sensitive-content-recognition, recorded", () => {
 });
 
 describe("the request log", () => {
-  it("records each CI request with its CAM action and the object as resource", async () => {
+  it("records each CI request with its CAM action and CI's resource for the object", async () => {
     await ci("images/cat.jpg", "detect-label", cos, { scenes: "web" }).catch(() => undefined);
     await ci("images/blocked.jpg", "sensitive-content-recognition", cos, { "biz-type": "abc" });
     const logged = cloud.requests.entries.filter((entry) => entry.query["ci-process"] !== undefined).slice(-2);
@@ -226,7 +226,8 @@ describe("the request log", () => {
     ]);
     expect(logged[0]?.query.scenes).toBe("web");
     expect(logged[1]?.query["biz-type"]).toBe("abc");
-    expect(logged[1]?.resource).toBe(`qcs::cos:${at.Region}:uid/1250000000:${BUCKET}/images/blocked.jpg`);
+    // CI's resource form (docs 460/41741, 598/98114), not the object's COS one.
+    expect(logged[1]?.resource).toBe(`qcs::ci:${at.Region}:uid/1250000000:bucket/${BUCKET}/images/blocked.jpg`);
   });
 });
 

@@ -185,7 +185,7 @@ describe("the request log", () => {
       service: "ci",
       query: { "ci-process": "detect-label" },
       action: "ci:CreateDetectLabelJob",
-      resource: `${RES}/images/cat.jpg`,
+      resource: "qcs::ci:ap-guangzhou:uid/1250000000:bucket/examplebucket-1250000000/images/cat.jpg",
       status: 200,
     });
     expect(api).toMatchObject({

@@ -11,7 +11,7 @@ import {
   putBucket,
   putBucketVersioning,
 } from "./bucket.ts";
-import { cosResource } from "./cam-needs.ts";
+import { ciResource, cosResource } from "./cam-needs.ts";
 import { ciProcess } from "./ci-route.ts";
 import { CosError } from "./errors.ts";
 import {
@@ -209,7 +209,8 @@ export const COS_ROUTES: readonly CosRoute[] = [
     service: "ci",
     needs: (request) => {
       const action = CI_ACTIONS[request.query.get("ci-process") ?? ""];
-      return action ? [{ action, resource: cosResource(request.region, request.bucket as string, request.key) }] : [];
+      // The CI action on CI's resource (cam-needs.ts, ciResource: docs 460/41741, 598/98114), not the object's COS one.
+      return action ? [{ action, resource: ciResource(request.region, request.bucket as string, request.key) }] : [];
     },
     handle: ciProcess,
   },
