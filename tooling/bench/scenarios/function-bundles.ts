@@ -1,8 +1,11 @@
 // Benchmark: each function's deployable zip against the same code deployed unbundled with its node_modules
 // (what Tencent's demo functions ship): size on disk, zipped size, and cold start under SCF's Node (median
 // of fresh processes requiring index.js, minus `node -e 0`). Without functions in the repository, it
-// measures a function made by `cosfn new` in a temporary project. Run by `cosfn bench`:
-//   npm run bench -- function-bundles --runs 15
+// measures a function made by `cosfn new` in a temporary project. A function with native packages (`cosfn.native`
+// in its package.json, e.g. sharp) ships them outside the bundle in both layouts (for linux-x64 glibc); its cold
+// start is measured twice: requiring index.js (natives load later, at the function's setup) and requiring
+// index.js then each native package (what the first invocation pays). Run by `cosfn bench`:
+//   npm run bench -- function-bundles --runs 15 [--functions image-recognition]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
@@ -18,15 +21,21 @@ import { unzipSync, zipSync } from "fflate";
 import { type Metric, report } from "../src/metrics.ts";
 
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "15" }, samples: { type: "string", default: "3" } },
+  options: {
+    runs: { type: "string", default: "15" },
+    samples: { type: "string", default: "3" },
+    functions: { type: "string" },
+  },
 });
+const only = values.functions ? new Set(values.functions.split(",")) : undefined;
 const runs = Number(values.runs);
 const samples = Number(values.samples);
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const node = scfNode() ?? process.execPath;
 
 async function project(): Promise<{ root: string; names: string[]; scratch: boolean }> {
-  const names = await listFunctions(repo);
+  const names = (await listFunctions(repo)).filter((name) => !only || only.has(name));
+  if (only && names.length < only.size) throw new Error(`--functions: no function among ${[...only].join(", ")}`);
   if (names.length > 0) return { root: repo, names, scratch: false };
   const { root } = scratchProject("bench-fn");
   const made = spawnSync(join(repo, "node_modules/.bin/cosfn"), ["new", "hello", "--dir", root], { encoding: "utf8" });
@@ -51,6 +60,18 @@ async function zipFolder(dir: string): Promise<number> {
       );
   }
   return zipSync(files, { level: 9 }).length;
+}
+
+/** The packages a function ships outside its bundle (`cosfn.native` in its package.json), e.g. sharp. */
+function natives(root: string, name: string): string[] {
+  return JSON.parse(readFileSync(join(root, "functions", name, "package.json"), "utf8")).cosfn?.native ?? [];
+}
+
+/** A script in `dir` that requires index.js, then each native package as the function's setup does. */
+async function withNatives(dir: string, packages: string[]): Promise<string> {
+  const file = join(dir, "cold-start-with-natives.js");
+  await writeFile(file, ["./index.js", ...packages].map((p) => `require(${JSON.stringify(p)});`).join("\n"));
+  return file;
 }
 
 /** The third-party packages a function's code imports, through the workspace packages it uses. */
@@ -80,6 +101,9 @@ async function unbundled(root: string, name: string): Promise<string> {
     format: "cjs",
     target: "node20.15",
     external: Object.keys(deps),
+    // As the bundle does: the code runs as CommonJS, where import.meta.url (sharp's loader uses it) is empty.
+    define: { "import.meta.url": "__cosfn_import_meta_url" },
+    banner: { js: 'var __cosfn_import_meta_url=require("url").pathToFileURL(__filename).href;' },
     outfile: join(dir, "index.js"),
     logLevel: "silent",
   });
@@ -87,10 +111,24 @@ async function unbundled(root: string, name: string): Promise<string> {
     join(dir, "package.json"),
     JSON.stringify({ name: `${name}-unbundled`, private: true, dependencies: deps }),
   );
-  const npm = spawnSync("npm", ["install", "--omit=dev", "--no-audit", "--no-fund", "--no-package-lock"], {
-    cwd: dir,
-    encoding: "utf8",
-  });
+  // For SCF's platform (what the bundle's natives are installed for; the same as this machine's when it is linux-x64 glibc).
+  const npm = spawnSync(
+    "npm",
+    [
+      "install",
+      "--omit=dev",
+      "--no-audit",
+      "--no-fund",
+      "--no-package-lock",
+      "--os=linux",
+      "--cpu=x64",
+      "--libc=glibc",
+    ],
+    {
+      cwd: dir,
+      encoding: "utf8",
+    },
+  );
   if (npm.status !== 0) throw new Error(`npm install for the unbundled ${name} failed: ${npm.stderr}`);
   return dir;
 }
@@ -138,6 +176,30 @@ try {
       { label: `${name} unbundled cold start`, unit: "ms", values: plain },
       { label: `${name} bundled cold start`, unit: "ms", values: bundled, baseline: `${name} unbundled cold start` },
     );
+    const native = natives(root, name);
+    if (native.length > 0) {
+      const plainFile = await withNatives(plainDir, native);
+      const bundledFile = await withNatives(bundledDir, native);
+      const plainNative: number[] = [];
+      const bundledNative: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        plainNative.push(coldStartMs(plainFile, { node, runs, cwd: plainDir }));
+        bundledNative.push(coldStartMs(bundledFile, { node, runs, cwd: bundledDir }));
+      }
+      const label = `then ${native.join(", ")} loaded`;
+      metrics.push(
+        { label: `${name} unbundled cold start, ${label}`, unit: "ms", values: plainNative },
+        {
+          label: `${name} bundled cold start, ${label}`,
+          unit: "ms",
+          values: bundledNative,
+          baseline: `${name} unbundled cold start, ${label}`,
+        },
+      );
+      notes.push(
+        `${name}: ${native.join(", ")} outside the bundle in both layouts, installed for linux-x64 glibc (the zip's node_modules; npm install --os=linux --cpu=x64 --libc=glibc for the unbundled copy)`,
+      );
+    }
     rmSync(bundledDir, { recursive: true, force: true });
     rmSync(plainDir, { recursive: true, force: true });
   }

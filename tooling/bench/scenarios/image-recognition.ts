@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -78,6 +78,8 @@ const MIX: [number, "jpeg" | "png" | "webp"][] = [
 
 const dir = await mkdtemp(join(tmpdir(), "cosfn-bench-image-"));
 const metrics: Metric[] = [];
+/** The machine's 1-minute load average at the start of each run and at the end: the machine may be shared. */
+const loads: number[] = [];
 const figure = (label: string, unit: string, value: number, baseline?: string) => {
   let metric = metrics.find((m) => m.label === label);
   if (!metric) {
@@ -167,6 +169,7 @@ try {
     ? await Promise.all(MIX.map(([mp, format]) => cameraImage(mp, format, format === "png" ? 4 : 12)))
     : [];
   for (let r = 1; r <= runs; r++) {
+    loads.push(loadavg()[0] as number);
     process.stderr.write(`image-recognition run ${r} of ${runs}\n`);
     if (parts.has("mixed")) {
       const keys: string[] = [];
@@ -182,10 +185,14 @@ try {
         });
         keys.push(key);
       }
+      const cloudCpu = process.cpuUsage();
       const mixed = await measureMixed(keys, { ...env, PROVIDERS: "ci-labels,ci-moderation" });
+      const cloudMixed = process.cpuUsage(cloudCpu);
       if (mixed.failed > 0) throw new Error(`mixed: ${mixed.failed} of ${mixed.images} invocations failed`);
       figure(`mixed: images per second (${concurrency} at once)`, "images/s", (mixed.images / mixed.ms) * 1000);
       figure("mixed: function CPU per image", "ms", mixed.cpuMs / mixed.images);
+      figure("mixed: local cloud CPU per image", "ms", (cloudMixed.user + cloudMixed.system) / 1000 / mixed.images);
+      figure("mixed: function process's cores busy (CPU / wall)", "cores", mixed.cpuMs / mixed.ms);
       figure("mixed: function peak RSS", "bytes", mixed.peakRss);
       figure("mixed: function peak RSS above baseline", "bytes", mixed.peakRss - mixed.baselineRss);
     }
@@ -228,11 +235,15 @@ try {
         ]),
       ),
     );
+    const cloudCpu = process.cpuUsage();
     const whole = await measure("function", eventFile, env);
+    const cloudUsed = process.cpuUsage(cloudCpu);
     figure("whole function, one invocation", "ms", whole.ms);
     figure("whole function: CPU time", "ms", whole.cpuMs);
     figure("whole function: memory above baseline", "bytes", whole.peakRss - whole.baselineRss);
+    figure("whole function: local cloud CPU time", "ms", (cloudUsed.user + cloudUsed.system) / 1000);
   }
+  loads.push(loadavg()[0] as number);
   report({
     scenario: "image-recognition",
     description: `image-recognition: pre-fit of a ${megapixels} MP JPEG to ci-labels' limits against a naive full decode then resize; one whole invocation; ${images} mixed images end to end`,
@@ -242,7 +253,8 @@ try {
       `input: ${width}x${height} JPEG quality 92, ${(jpeg.length / 1024 / 1024).toFixed(1)} MiB (test-fixtures/images/food-coffee.jpg enlarged, with gaussian grain)`,
       "each figure in a fresh process; CPU time is user + system of that process (libvips' threads included), less sensitive than wall time to other load on the machine; memory above baseline = the peak RSS sampled every millisecond during the measured work minus the RSS just before it (sharp, the function's code and, for the pre-fit and the naive path, the input loaded and inspected); mixed: peak RSS is the process's whole peak (getrusage maxrss)",
       "naive: sharp decodes every pixel to a raw buffer (autoOrient), then resizes that to the same size (the function's default PREFIT_MAX_SIDE) and encodes JPEG at PREFIT_QUALITY; pre-fit: the function's prefitImage, the same output through libvips' shrink-on-load",
-      "whole function: the local cloud (recorded detect-label answer) runs in the benchmark's process, the function in its own",
+      "whole function: the local cloud (recorded detect-label answer) runs in the benchmark's process, the function in its own; local cloud CPU time is this process's during the measurement",
+      `load average (1 min) at the start of each run and at the end: ${loads.map((l) => l.toFixed(1)).join(", ")} (2 cores: above 2, other work competed for them)`,
     ],
   });
 } finally {

@@ -5,7 +5,7 @@ import { findRoot } from "../project.ts";
 
 /** The options each scenario's own parser takes (tooling/bench/scenarios/<name>.ts), all valued. */
 export const SCENARIO_OPTIONS: Record<string, readonly string[]> = {
-  "function-bundles": ["runs", "samples"],
+  "function-bundles": ["runs", "samples", "functions"],
   "auto-decompress": ["big", "huge", "entries", "memory", "parts"],
   "cdn-purge": ["runs", "uploads", "folders", "instances", "direct-seconds", "rate-limit", "scf-retries", "parts"],
   "db-sync": [
