@@ -44,6 +44,8 @@ const { values } = parseArgs({
     // RECONCILE_DETAILS of the reconcile passes: next-pass (the function's default) or at-once.
     details: { type: "string", default: "next-pass" },
     parts: { type: "string", default: "triggers,events,latency,reconcile" },
+    // A folder: the local cloud's process and the triggers part's function process write V8 CPU profiles there.
+    "cpu-prof": { type: "string" },
   },
   // `cosfn bench` passes every scenario the options given for any of them.
   strict: false,
@@ -60,7 +62,8 @@ const parts = new Set(String(values.parts).split(","));
 const details = String(values.details) === "at-once" ? "at-once" : "next-pass";
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const tsx = ["--import", "tsx"];
+const profileDir = values["cpu-prof"] === undefined ? undefined : String(values["cpu-prof"]);
+const tsx = ["--import", "tsx", ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])];
 const server = spawn(process.execPath, [...tsx, here("db-sync-cloud.ts"), String(instances)], {
   stdio: ["pipe", "pipe", "inherit"],
 });
