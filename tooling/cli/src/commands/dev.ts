@@ -14,7 +14,7 @@ import { CommandError, type Io, UsageError } from "../io.ts";
 import { findRoot } from "../project.ts";
 import { regionOption } from "../region-option.ts";
 
-export const help = `Usage: cosfn dev [--config FILE] [--port P] [--data DIR] [--bucket NAME ...] [--region R]
+export const help = `Usage: cosfn dev [--config FILE] [--port P] [--console-port P] [--data DIR] [--bucket NAME ...] [--region R]
 
 Starts the local stand-in for the Tencent Cloud services cosfn functions call, and prints its endpoints
 and credentials:
@@ -50,6 +50,8 @@ Options:
   --config <FILE>      buckets, triggers and seed objects (see above)
   --log <FILE>         where function logs and results go (default .cosfn/dev.log)
   --port <P>           port to listen on (default 19000; 0 for any free port)
+  --console-port <P>   the web console's own port (buckets, objects, events; default 19001; 0 for any
+                       free port; default 0 with --port 0); its address is printed
   --data <DIR>         keep buckets and objects in DIR across restarts (default: a temporary folder,
                        removed on exit)
   --bucket <NAME>      create this bucket (name-appid) if it does not exist; repeat for more
@@ -61,6 +63,8 @@ Options:
   -h, --help           show this help
 `;
 
+/** The built web console (tooling/console-ui; `npm start` builds it first). */
+const consoleAssets = fileURLToPath(new URL("../../../console-ui/dist/", import.meta.url));
 const defaultResponses = fileURLToPath(new URL("../../../../test-fixtures/responses/ci/", import.meta.url));
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -69,6 +73,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     allowPositionals: true,
     options: {
       port: { type: "string", default: "19000" },
+      "console-port": { type: "string" },
       data: { type: "string" },
       bucket: { type: "string", multiple: true, default: [] },
       region: { type: "string", default: "ap-guangzhou" },
@@ -82,6 +87,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port ${JSON.stringify(values.port)}: expected 0-65535`);
+  // With --port 0 (tests, several at once), the console takes any free port too.
+  const consolePort = Number(values["console-port"] ?? (port === 0 ? "0" : "19001"));
+  if (!Number.isInteger(consolePort) || consolePort < 0 || consolePort > 65535)
+    throw new UsageError(`--console-port ${JSON.stringify(values["console-port"])}: expected 0-65535`);
   for (const bucket of values.bucket) {
     try {
       splitBucket(bucket);
@@ -106,6 +115,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (config) await mkdir(dirname(logFile), { recursive: true });
   const cloud = await startLocalCloud({
     port,
+    console: { port: consolePort, assets: consoleAssets },
     ...(values.data && { dataDir: values.data }),
     buckets: [...values.bucket, ...(config?.buckets ?? [])],
     region: config?.region ?? regionOption(values.region),
@@ -129,6 +139,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       `cosfn local cloud listening on ${cloud.endpoint}`,
       `  COS:        <bucket>.cos.<region>.myqcloud.com via ${cloud.endpoint}`,
       `  Cloud API:  cdn, teo (<service>.tencentcloudapi.com) via ${cloud.endpoint}`,
+      `  console:    ${cloud.console?.url}/${existsSync(join(consoleAssets, "index.html")) ? "" : " (JSON API only: build tooling/console-ui for the pages)"}`,
       `  data:       ${values.data ?? "temporary (removed on exit)"}`,
       `  buckets:    ${
         cloud.store
