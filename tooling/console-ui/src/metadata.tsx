@@ -1,0 +1,108 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, type ObjectMetadata } from "./api.ts";
+import { formatSize, formatTime } from "./format.ts";
+
+function Pairs({ title, pairs }: { title: string; pairs: Record<string, string> }) {
+  const entries = Object.entries(pairs);
+  return (
+    <>
+      <h3>{title}</h3>
+      {entries.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <dl>
+          {entries.map(([name, value]) => (
+            <div key={name}>
+              <dt>{name}</dt>
+              <dd class="key">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </>
+  );
+}
+
+/** The metadata panel of one object: what COS keeps about it, its versions and its restore. */
+export function Metadata({ bucket, objectKey }: { bucket: string; objectKey: string }) {
+  const [object, setObject] = useState<ObjectMetadata | null>(null);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    setObject(null);
+    setError("");
+    api
+      .object(bucket, objectKey)
+      .then(setObject)
+      .catch((failure: Error) => setError(failure.message));
+  }, [bucket, objectKey]);
+  return (
+    <aside class="metadata" aria-label="Object metadata" data-testid="metadata">
+      <h2 class="key">{objectKey}</h2>
+      {error && <p class="error">{error}</p>}
+      {object && (
+        <>
+          <dl>
+            <div>
+              <dt>Size</dt>
+              <dd>
+                {formatSize(object.size)} ({object.size} bytes)
+              </dd>
+            </div>
+            <div>
+              <dt>Content-Type</dt>
+              <dd>{object.contentType}</dd>
+            </div>
+            <div>
+              <dt>Storage class</dt>
+              <dd>{object.storageClass}</dd>
+            </div>
+            <div>
+              <dt>ETag</dt>
+              <dd class="key">{object.etag}</dd>
+            </div>
+            <div>
+              <dt>CRC-64</dt>
+              <dd class="key">{object.crc64}</dd>
+            </div>
+            <div>
+              <dt>Modified</dt>
+              <dd>{formatTime(object.lastModified)}</dd>
+            </div>
+            <div>
+              <dt>ACL</dt>
+              <dd>{object.acl}</dd>
+            </div>
+            {object.restore && (
+              <div>
+                <dt>Restore</dt>
+                <dd>
+                  {object.restore.state} ({object.restore.tier}, {object.restore.days} days, ready{" "}
+                  {formatTime(object.restore.readyAt)})
+                </dd>
+              </div>
+            )}
+            {object.replicationStatus && (
+              <div>
+                <dt>Replication</dt>
+                <dd>{object.replicationStatus}</dd>
+              </div>
+            )}
+          </dl>
+          <Pairs title="Headers" pairs={object.headers} />
+          <Pairs title="x-cos-meta-*" pairs={object.meta} />
+          <Pairs title="Tags" pairs={object.tags} />
+          <h3>Versions</h3>
+          <ol class="versions">
+            {object.versions.map((version) => (
+              <li key={version.versionId}>
+                <span class="key">{version.versionId}</span>{" "}
+                {version.deleteMarker ? "delete marker" : formatSize(version.size)} {formatTime(version.lastModified)}{" "}
+                {version.isLatest && "(latest)"}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </aside>
+  );
+}
