@@ -249,7 +249,11 @@ try {
     description: `image-recognition: pre-fit of a ${megapixels} MP JPEG to ci-labels' limits against a naive full decode then resize; one whole invocation; ${images} mixed images end to end`,
     metrics,
     notes: [
-      `mixed: ${images} uploads cycling through ${MIX.map(([mp, f]) => `${f} ${mp} MP`).join(", ")} (${(mix.reduce((sum, b) => sum + b.length, 0) / 1024 / 1024).toFixed(1)} MiB for the ${MIX.length}), both CI providers on recorded answers, one single-record invocation per image, ${concurrency} at once in one function process`,
+      ...(parts.has("mixed")
+        ? [
+            `mixed: ${images} uploads cycling through ${MIX.map(([mp, f]) => `${f} ${mp} MP`).join(", ")} (${(mix.reduce((sum, b) => sum + b.length, 0) / 1024 / 1024).toFixed(1)} MiB for the ${MIX.length}), both CI providers on recorded answers, one single-record invocation per image, ${concurrency} at once in one function process`,
+          ]
+        : []),
       `input: ${width}x${height} JPEG quality 92, ${(jpeg.length / 1024 / 1024).toFixed(1)} MiB (test-fixtures/images/food-coffee.jpg enlarged, with gaussian grain)`,
       "each figure in a fresh process; CPU time is user + system of that process (libvips' threads included), less sensitive than wall time to other load on the machine; memory above baseline = the peak RSS sampled every millisecond during the measured work minus the RSS just before it (sharp, the function's code and, for the pre-fit and the naive path, the input loaded and inspected); mixed: peak RSS is the process's whole peak (getrusage maxrss)",
       "naive: sharp decodes every pixel to a raw buffer (autoOrient), then resizes that to the same size (the function's default PREFIT_MAX_SIDE) and encodes JPEG at PREFIT_QUALITY; pre-fit: the function's prefitImage, the same output through libvips' shrink-on-load",
