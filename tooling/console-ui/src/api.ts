@@ -69,6 +69,28 @@ export interface EmittedEvent {
   outcome: string;
 }
 
+export interface RequestEntry {
+  time: string;
+  requestId: string;
+  service: string;
+  method: string;
+  bucket: string | null;
+  key: string | null;
+  status: number;
+  secretId: string | null;
+  durationMs: number;
+  action: string | null;
+  errorCode?: string;
+}
+
+export interface CloudApiCall {
+  service: string;
+  action: string;
+  params: Record<string, unknown>;
+  at: string;
+  error?: string;
+}
+
 /** The API's answer, or its `{ error: { code, message } }` as a thrown Error. */
 async function get<T>(path: string): Promise<T> {
   const response = await fetch(path);
@@ -90,5 +112,7 @@ export const api = {
     get<ObjectMetadata>(bucketPath(bucket, `object?${new URLSearchParams({ key })}`)),
   search: (bucket: string, q: string) =>
     get<{ matches: ObjectSummary[]; truncated: boolean }>(bucketPath(bucket, `search?${new URLSearchParams({ q })}`)),
+  requests: () => get<{ requests: RequestEntry[] }>("/api/requests?limit=500").then((body) => body.requests),
+  calls: () => get<{ calls: CloudApiCall[] }>("/api/cloud-api/calls").then((body) => body.calls),
   events: () => get<{ events: EmittedEvent[] }>("/api/events?limit=200").then((body) => body.events),
 };

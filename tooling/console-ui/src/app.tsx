@@ -5,6 +5,7 @@ import { Events } from "./events.tsx";
 import { placeHash, readPlace } from "./location.ts";
 import { Metadata } from "./metadata.tsx";
 import { Objects } from "./objects.tsx";
+import { Requests } from "./requests.tsx";
 
 /** The console: buckets on the side; a bucket's folder and an object's metadata, or the live events. */
 export function App() {
@@ -33,6 +34,9 @@ export function App() {
           <a href={placeHash({ view: "events" })} aria-current={place.view === "events" ? "page" : undefined}>
             Events
           </a>
+          <a href={placeHash({ view: "requests" })} aria-current={place.view === "requests" ? "page" : undefined}>
+            Requests
+          </a>
         </nav>
       </header>
       {error && <p class="error">{error}</p>}
@@ -40,6 +44,8 @@ export function App() {
         <Buckets buckets={buckets} current={place.bucket} />
         {place.view === "events" ? (
           <Events />
+        ) : place.view === "requests" ? (
+          <Requests />
         ) : place.bucket ? (
           <>
             <Objects bucket={place.bucket} prefix={place.prefix} selected={place.key} />

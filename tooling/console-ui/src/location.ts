@@ -1,7 +1,7 @@
 // Where the person is, kept in the URL's hash (#bucket=...&prefix=...&key=...) so that back/forward and links work.
 
 export interface Place {
-  view: "objects" | "events";
+  view: "objects" | "events" | "requests";
   bucket: string;
   prefix: string;
   key: string;
@@ -10,7 +10,7 @@ export interface Place {
 export function readPlace(hash: string): Place {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   return {
-    view: params.get("view") === "events" ? "events" : "objects",
+    view: params.get("view") === "events" ? "events" : params.get("view") === "requests" ? "requests" : "objects",
     bucket: params.get("bucket") ?? "",
     prefix: params.get("prefix") ?? "",
     key: params.get("key") ?? "",
@@ -19,7 +19,7 @@ export function readPlace(hash: string): Place {
 
 export function placeHash(place: Partial<Place>): string {
   const params = new URLSearchParams();
-  if (place.view === "events") params.set("view", "events");
+  if (place.view && place.view !== "objects") params.set("view", place.view);
   if (place.bucket) params.set("bucket", place.bucket);
   if (place.prefix) params.set("prefix", place.prefix);
   if (place.key) params.set("key", place.key);

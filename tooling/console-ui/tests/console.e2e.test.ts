@@ -125,4 +125,16 @@ describe("the console in headless Chromium against cosfn dev", () => {
     expect(await names("event")).toHaveLength(5);
     await page.screenshot({ path: join(screenshots, "events.png") });
   });
+
+  it("lists the request log newest first: the COS requests with their status and signer", async () => {
+    await page.getByRole("link", { name: "Requests" }).click();
+    await page.getByTestId("request").first().waitFor();
+    const rows = await names("request");
+    const put = rows.find((row) => row.includes(`${BUCKET}/later/新的.txt`) && row.includes("PUT"));
+    expect(put).toContain("200");
+    expect(put).toContain(SECRET.secretId);
+    // Newest first: the later write is listed before the seeded ones.
+    expect(rows.indexOf(put as string)).toBeLessThan(rows.findIndex((row) => row.includes(`${BUCKET}/top.txt`)));
+    await page.screenshot({ path: join(screenshots, "requests.png") });
+  });
 });
