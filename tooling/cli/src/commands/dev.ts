@@ -50,8 +50,9 @@ Options:
   --config <FILE>      buckets, triggers and seed objects (see above)
   --log <FILE>         where function logs and results go (default .cosfn/dev.log)
   --port <P>           port to listen on (default 19000; 0 for any free port)
-  --console-port <P>   the web console's own port (buckets, objects, events; default 19001; 0 for any
-                       free port; default 0 with --port 0); its address is printed
+  --console-port <P>   the web console's own port (buckets, objects, events, requests; default the
+                       port after --port's, 19001; 0 for any free port, the default with --port 0);
+                       its address is printed
   --data <DIR>         keep buckets and objects in DIR across restarts (default: a temporary folder,
                        removed on exit)
   --bucket <NAME>      create this bucket (name-appid) if it does not exist; repeat for more
@@ -87,8 +88,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port ${JSON.stringify(values.port)}: expected 0-65535`);
-  // With --port 0 (tests, several at once), the console takes any free port too.
-  const consolePort = Number(values["console-port"] ?? (port === 0 ? "0" : "19001"));
+  // The port after the local cloud's (19001 by default); with --port 0 (tests, several at once), any free one.
+  const consolePort = Number(values["console-port"] ?? (port === 0 || port === 65535 ? 0 : port + 1));
   if (!Number.isInteger(consolePort) || consolePort < 0 || consolePort > 65535)
     throw new UsageError(`--console-port ${JSON.stringify(values["console-port"])}: expected 0-65535`);
   for (const bucket of values.bucket) {
@@ -132,6 +133,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
       retryDelaysMs: (config?.retryDelaysSeconds ?? [60, 120]).map((seconds) => seconds * 1000),
       onAttempt: (invocation, attempt) => io.stdout.write(`${invocationLine(invocation, attempt)}\n`),
     },
+  }).catch((error: unknown) => {
+    const system = error as { code?: string; port?: number };
+    if (system.code === "EADDRINUSE" && system.port === consolePort && consolePort !== port)
+      throw new CommandError(
+        `console port ${consolePort} is in use (another "cosfn dev"?): choose another with --console-port N (npm start -- --console-port N), or --console-port 0 for any free port`,
+        { cause: error },
+      );
+    throw error;
   });
   const fromEnv = credentials !== LOCAL_CREDENTIALS;
   io.stdout.write(
