@@ -2,6 +2,19 @@ import { useEffect, useState } from "preact/hooks";
 import { type Attempt, api, type EmittedEvent, type Invocation } from "./api.ts";
 import { formatTime } from "./format.ts";
 
+/** An event's overall outcome, as the API computes it: none, else the first of failed/retrying/running/pending. */
+function outcomeOf(invocations: Invocation[]): string {
+  if (invocations.length === 0) return "none";
+  for (const status of ["failed", "retrying", "running", "pending"])
+    if (invocations.some((invocation) => invocation.status === status)) return status;
+  return "succeeded";
+}
+
+function withInvocation(event: EmittedEvent, invocation: Invocation): EmittedEvent {
+  const invocations = event.invocations.map((other) => (other.id === invocation.id ? invocation : other));
+  return { ...event, invocations, outcome: outcomeOf(invocations) };
+}
+
 /** The events list's state: newest first, updated from the server-sent stream. */
 function useLiveEvents(): { events: EmittedEvent[]; live: boolean; error: string } {
   const [events, setEvents] = useState<EmittedEvent[]>([]);
@@ -33,15 +46,7 @@ function useLiveEvents(): { events: EmittedEvent[]; live: boolean; error: string
         invocation: Invocation;
       };
       setEvents((current) =>
-        current.map((event) =>
-          event.id !== eventId
-            ? event
-            : {
-                ...event,
-                invocations: event.invocations.map((other) => (other.id === invocation.id ? invocation : other)),
-                outcome: invocation.status,
-              },
-        ),
+        current.map((event) => (event.id !== eventId ? event : withInvocation(event, invocation))),
       );
     });
     return () => stream.close();
