@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,24 @@ const screenshots = fileURLToPath(new URL("../../../.cosfn/console-ui-screenshot
 const CHROMIUM = "/usr/bin/chromium";
 const BUCKET = "consolebucket-1250000000";
 const SECRET = { secretId: "AKIDcosfnLocalCloudDefaultId00000000", secretKey: "cosfnLocalCloudDefaultSecretKey000000" };
+const archive = fileURLToPath(new URL("../../../test-fixtures/archives/gbk-names.zip", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "cosfn-console-e2e-"));
+// auto-decompress bound to uploads/*.zip, as in npm start's demo.
+const config = {
+  region: "ap-guangzhou",
+  buckets: [BUCKET],
+  triggers: [
+    {
+      bucket: BUCKET,
+      events: ["cos:ObjectCreated:*"],
+      prefix: "uploads/",
+      suffix: ".zip",
+      function: "auto-decompress",
+      env: {},
+    },
+  ],
+  retryDelaysSeconds: [1],
+};
 
 let dev: ChildProcess | undefined;
 let browser: Browser | undefined;
@@ -31,7 +48,9 @@ const put = (key: string, body: string) => cos().writeObject({ bucket: BUCKET, k
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
-  dev = spawn(process.execPath, [bin, "dev", "--port", "0", "--data", join(work, "data"), "--bucket", BUCKET], {
+  writeFileSync(join(work, "dev.json"), JSON.stringify(config));
+  const args = ["--config", join(work, "dev.json"), "--log", join(work, "dev.log")];
+  dev = spawn(process.execPath, [bin, "dev", "--port", "0", "--data", join(work, "data"), ...args], {
     env: { ...process.env, TENCENTCLOUD_SECRETID: "", TENCENTCLOUD_SECRETKEY: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -137,4 +156,34 @@ describe("the console in headless Chromium against cosfn dev", () => {
     expect(rows.indexOf(put as string)).toBeLessThan(rows.findIndex((row) => row.includes(`${BUCKET}/top.txt`)));
     await page.screenshot({ path: join(screenshots, "requests.png") });
   });
+
+  it("shows a zip's auto-decompress invocation on its event, and the extracted entries in their folder", async () => {
+    await page.getByRole("link", { name: "Events" }).click();
+    await page.getByText("● live").waitFor();
+    await cos().writeObject({
+      bucket: BUCKET,
+      key: "uploads/报告.zip",
+      body: createReadStream(archive),
+      contentType: "application/zip",
+    });
+    const zipEvent = page.getByTestId("event").filter({ hasText: `${BUCKET}/uploads/报告.zip` });
+    await expect.poll(() => zipEvent.textContent(), { timeout: 90_000 }).toMatch(/succeeded\s+auto-decompress/);
+    await zipEvent.locator("summary").click();
+    await zipEvent.getByText("auto-decompress: succeeded").waitFor();
+    await page.screenshot({ path: join(screenshots, "invocation.png") });
+
+    const folder = "extracted/uploads/报告.zip/";
+    const stored: string[] = [];
+    for await (const object of cos().list(BUCKET, { prefix: folder })) stored.push(object.key);
+    expect(stored.length).toBeGreaterThan(0);
+    await page.goto(`${consoleUrl}#bucket=${BUCKET}&prefix=${encodeURIComponent(folder)}`);
+    await page.getByTestId("listing").waitFor();
+    const shown = [
+      ...(await names("folder-link")).map((name) => folder + name),
+      ...(await names("object-link")).map((name) => folder + name),
+    ];
+    // Every stored entry is listed itself or under one of the listed folders.
+    for (const key of stored)
+      expect(shown.some((entry) => key === entry || (entry.endsWith("/") && key.startsWith(entry)))).toBe(true);
+  }, 120_000);
 });
