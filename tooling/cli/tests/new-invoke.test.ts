@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,19 +69,28 @@ describe("cosfn new", () => {
     expect((await runCli(["new", "Hello_World", "--dir", root])).status).toBe(2);
   });
 
-  it("makes a function that typechecks, lints and passes its own test without edits", { timeout: 120_000 }, () => {
+  it("makes a function that typechecks, lints and passes its own test without edits", {
+    timeout: 180_000,
+  }, async () => {
     const dir = join(root, "functions/hello");
     const bin = (name: string) => join(repo, "node_modules/.bin", name);
-    const typecheck = spawnSync(bin("tsc"), ["--noEmit", "-p", "."], { cwd: dir, encoding: "utf8" });
+    // Asynchronously: a synchronous spawn would block this worker, and vitest's own messages with it.
+    const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(command, args, { cwd: dir, env });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+      });
+    const typecheck = await run(bin("tsc"), ["--noEmit", "-p", "."]);
     expect(typecheck.stdout + typecheck.stderr).toBe("");
     expect(typecheck.status).toBe(0);
-    const lint = spawnSync(bin("biome"), ["check", "."], { cwd: dir, encoding: "utf8" });
+    const lint = await run(bin("biome"), ["check", "."]);
     expect(lint.status, lint.stdout + lint.stderr).toBe(0);
-    const test = spawnSync(bin("vitest"), ["run"], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" },
-    });
+    const test = await run(bin("vitest"), ["run"], { ...process.env, CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" });
     expect(test.status, test.stdout + test.stderr).toBe(0);
     expect(test.stdout).toMatch(/Tests\s+3 passed/);
   });
