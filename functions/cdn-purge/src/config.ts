@@ -32,6 +32,8 @@ export interface Config {
   mode: "direct" | "queued";
   /** Where queue entries are kept; required for `queued`, and in `direct` where quota refusals wait for a flush. */
   queueBucket: string | undefined;
+  /** The queue bucket's region; unset, the function's own (SCF binds COS triggers in the function's region). */
+  queueRegion: string | undefined;
   queuePrefix: string;
   /** At a flush, a folder with at least this many URLs to purge is purged as one prefix instead. */
   escalateMinUrls: number;
@@ -75,6 +77,10 @@ export function loadConfig(env: EnvReader): Config {
   if (provider === "edgeone" && !edgeoneZoneId) {
     throw new ConfigError("EDGEONE_ZONE_ID", undefined, "the EdgeOne zone id (zone-...) when PROVIDER=edgeone");
   }
+  const queueRegion = env.optional("QUEUE_REGION");
+  if (queueRegion !== undefined && !/^[a-z]+(-[a-z]+)+(-\d+)?$/.test(queueRegion)) {
+    throw new ConfigError("QUEUE_REGION", queueRegion, "a COS region such as ap-guangzhou");
+  }
   const queuePrefix = env.string("QUEUE_PREFIX", { default: ".cosfn/cdn-purge/queue/" });
   if (!queuePrefix.endsWith("/") || queuePrefix.startsWith("/")) {
     throw new ConfigError("QUEUE_PREFIX", queuePrefix, "a key prefix ending with / and not starting with /");
@@ -95,6 +101,7 @@ export function loadConfig(env: EnvReader): Config {
     edgeoneMethod: env.oneOf("EDGEONE_METHOD", ["invalidate", "delete"], { default: "invalidate" }),
     mode,
     queueBucket,
+    queueRegion,
     queuePrefix,
     escalateMinUrls: env.int("ESCALATE_MIN_URLS", { default: 100, min: 2 }),
     prefetchSuffixes: env.list("PREFETCH_SUFFIXES", { default: [] }).map((suffix) => suffix.toLowerCase()),

@@ -14,9 +14,10 @@ import type { Resources } from "./resources.ts";
  * for the next flush: a URL may be purged twice, never zero times. Entries queued while it runs are not touched.
  */
 export async function flushQueue(_event: TimerEvent, context: RecordContext<Config, Resources>): Promise<RecordResult> {
-  const { config, resources, cos, signal, log } = context;
+  const { config, resources, signal, log } = context;
   if (!config.queueBucket) return { skipped: "no QUEUE_BUCKET: nothing is ever queued" };
   const bucket = config.queueBucket;
+  const cos = resources.queue ?? context.cos;
   const entries = await readQueue(cos, bucket, config.queuePrefix);
   if (entries.length === 0) return { detail: { entries: 0 } };
   const byKind = (kind: QueueEntry["kind"]) =>

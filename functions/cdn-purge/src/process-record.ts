@@ -17,7 +17,14 @@ export async function purgeObject(record: CosRecord, context: RecordContext<Conf
   const targets = targetsFor(record.key, record.kind, config);
   if ("skip" in targets) return { skipped: targets.skip };
   if (config.mode === "queued") {
-    const queued = await enqueue(cos, config.queueBucket as string, config.queuePrefix, targets, id, signal);
+    const queued = await enqueue(
+      resources.queue ?? cos,
+      config.queueBucket as string,
+      config.queuePrefix,
+      targets,
+      id,
+      signal,
+    );
     return { detail: { queued } };
   }
   const result = await resources.batcher.submit(targets, signal);
@@ -35,7 +42,7 @@ export async function purgeObject(record: CosRecord, context: RecordContext<Conf
       prefixes: refused.filter((f) => f.kind === "prefix").map((f) => f.target),
       prefetch: refused.filter((f) => f.kind === "prefetch").map((f) => f.target),
     };
-    queued = await enqueue(cos, config.queueBucket, config.queuePrefix, later, id, signal);
+    queued = await enqueue(resources.queue ?? cos, config.queueBucket, config.queuePrefix, later, id, signal);
   }
   if (failed.length > 0) throw new PurgeFailedError(failed);
   return {

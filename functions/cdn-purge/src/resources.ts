@@ -1,3 +1,4 @@
+import type { CosClient } from "@cosfn/cos";
 import type { SetupContext } from "@cosfn/runtime";
 import { PurgeBatcher } from "./batcher.ts";
 import type { Config } from "./config.ts";
@@ -5,10 +6,14 @@ import { createCdnProvider } from "./providers/cdn.ts";
 import { createEdgeOneProvider } from "./providers/edgeone.ts";
 import type { CdnProvider } from "./providers/types.ts";
 
-/** What a warm instance keeps: the provider (its SDK client, rate limiter and quota) and the direct-mode batcher. */
+/**
+ * What a warm instance keeps: the provider (its SDK client, rate limiter and quota), the direct-mode batcher, and
+ * the COS client of the queue's region (`QUEUE_REGION`, else the function's), whatever region a record comes from.
+ */
 export interface Resources {
   provider: CdnProvider;
   batcher: PurgeBatcher;
+  queue: CosClient | undefined;
 }
 
 /** Builds the configured provider once per warm instance, with the role's credentials. */
@@ -29,5 +34,7 @@ export function createResources(config: Config, setup: SetupContext): Resources 
           urlEncode: config.urlEncoding === "cdn",
           flushType: config.flushType,
         });
-  return { provider, batcher: new PurgeBatcher(provider) };
+  const queueRegion = config.queueRegion ?? setup.region;
+  const queue = config.queueBucket && queueRegion ? setup.cosFor(queueRegion) : undefined;
+  return { provider, batcher: new PurgeBatcher(provider), queue };
 }
