@@ -1,13 +1,64 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type BucketInfo } from "./api.ts";
+import { api } from "./api.ts";
+import type { BucketInfo } from "./api-types.ts";
 import { Buckets } from "./buckets.tsx";
 import { Events } from "./events.tsx";
-import { placeHash, readPlace } from "./location.ts";
+import { Functions } from "./functions.tsx";
+import { type Place, placeHash, readPlace, type ViewName } from "./location.ts";
 import { Metadata } from "./metadata.tsx";
 import { Objects } from "./objects.tsx";
+import { OpenBox } from "./open-box.tsx";
 import { Requests } from "./requests.tsx";
+import { Triggers } from "./triggers.tsx";
 
-/** The console: buckets on the side; a bucket's folder and an object's metadata, or the live events. */
+const TABS: [ViewName, string][] = [
+  ["objects", "Objects"],
+  ["events", "Events"],
+  ["requests", "Requests"],
+  ["triggers", "Triggers"],
+  ["functions", "Functions"],
+];
+
+function Page({ place, buckets }: { place: Place; buckets: BucketInfo[] }) {
+  const [revision, setRevision] = useState(0);
+  const changed = () => setRevision((current) => current + 1);
+  switch (place.view) {
+    case "events":
+      return (
+        <Events filter={{ bucket: place.bucket, function: place.function, outcome: place.outcome }} buckets={buckets} />
+      );
+    case "requests":
+      return <Requests service={place.service} />;
+    case "triggers":
+      return <Triggers buckets={buckets} />;
+    case "functions":
+      return <Functions id={place.id} />;
+    default:
+      if (!place.bucket)
+        return (
+          <section class="objects" aria-label="Objects">
+            <p class="muted">Choose a bucket, or open an object by its COS URL.</p>
+            <OpenBox bucket="" />
+          </section>
+        );
+      return (
+        <>
+          <Objects
+            bucket={place.bucket}
+            prefix={place.prefix}
+            selected={place.key}
+            revision={revision}
+            onChanged={changed}
+          />
+          {place.key && (
+            <Metadata bucket={place.bucket} objectKey={place.key} revision={revision} onChanged={changed} />
+          )}
+        </>
+      );
+  }
+}
+
+/** The console: buckets on the side; a bucket's folder and an object's metadata, or another view. */
 export function App() {
   const [place, setPlace] = useState(() => readPlace(location.hash));
   const [buckets, setBuckets] = useState<BucketInfo[]>([]);
@@ -28,32 +79,21 @@ export function App() {
       <header>
         <h1>cosfn console</h1>
         <nav aria-label="Views">
-          <a href={placeHash({ bucket: place.bucket })} aria-current={place.view === "objects" ? "page" : undefined}>
-            Objects
-          </a>
-          <a href={placeHash({ view: "events" })} aria-current={place.view === "events" ? "page" : undefined}>
-            Events
-          </a>
-          <a href={placeHash({ view: "requests" })} aria-current={place.view === "requests" ? "page" : undefined}>
-            Requests
-          </a>
+          {TABS.map(([view, label]) => (
+            <a
+              key={view}
+              href={placeHash(view === "objects" ? { bucket: place.bucket } : { view })}
+              aria-current={place.view === view ? "page" : undefined}
+            >
+              {label}
+            </a>
+          ))}
         </nav>
       </header>
       {error && <p class="error">{error}</p>}
-      <main>
-        <Buckets buckets={buckets} current={place.bucket} />
-        {place.view === "events" ? (
-          <Events />
-        ) : place.view === "requests" ? (
-          <Requests />
-        ) : place.bucket ? (
-          <>
-            <Objects bucket={place.bucket} prefix={place.prefix} selected={place.key} />
-            {place.key && <Metadata bucket={place.bucket} objectKey={place.key} />}
-          </>
-        ) : (
-          <p class="muted">Choose a bucket.</p>
-        )}
+      <main class={`view-${place.view}`}>
+        <Buckets buckets={buckets} current={place.view === "objects" ? place.bucket : ""} />
+        <Page place={place} buckets={buckets} />
       </main>
     </>
   );

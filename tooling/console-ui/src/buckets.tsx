@@ -1,4 +1,4 @@
-import type { BucketInfo } from "./api.ts";
+import type { BucketInfo } from "./api-types.ts";
 import { placeHash } from "./location.ts";
 
 /** The bucket list: one link per bucket, the open one marked. */

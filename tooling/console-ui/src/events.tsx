@@ -1,105 +1,82 @@
 import { useEffect, useState } from "preact/hooks";
-import { type Attempt, api, type EmittedEvent, type Invocation } from "./api.ts";
-import { formatTime } from "./format.ts";
+import { api } from "./api.ts";
+import type { BucketInfo, EventFilter } from "./api-types.ts";
+import { EventItem } from "./event-item.tsx";
+import { useLiveEvents } from "./live-events.ts";
+import { placeHash } from "./location.ts";
 
-/** An event's overall outcome, as the API computes it: none, else the first of failed/retrying/running/pending. */
-function outcomeOf(invocations: Invocation[]): string {
-  if (invocations.length === 0) return "none";
-  for (const status of ["failed", "retrying", "running", "pending"])
-    if (invocations.some((invocation) => invocation.status === status)) return status;
-  return "succeeded";
-}
+const OUTCOMES = ["none", "pending", "running", "retrying", "failed", "succeeded"];
 
-function withInvocation(event: EmittedEvent, invocation: Invocation): EmittedEvent {
-  const invocations = event.invocations.map((other) => (other.id === invocation.id ? invocation : other));
-  return { ...event, invocations, outcome: outcomeOf(invocations) };
-}
-
-/** The events list's state: newest first, updated from the server-sent stream. */
-function useLiveEvents(): { events: EmittedEvent[]; live: boolean; error: string } {
-  const [events, setEvents] = useState<EmittedEvent[]>([]);
-  const [live, setLive] = useState(false);
-  const [error, setError] = useState("");
-  useEffect(() => {
-    const stream = new EventSource("/api/events/stream");
-    stream.onopen = () => {
-      setLive(true);
-      // Loaded once the stream is open, so that nothing emitted in between is missed (ids dedupe).
-      api
-        .events()
-        .then((loaded) =>
-          setEvents((current) => {
-            const known = new Set(current.map((event) => event.id));
-            return [...current, ...loaded.filter((event) => !known.has(event.id))];
-          }),
-        )
-        .catch((failure: Error) => setError(failure.message));
-    };
-    stream.onerror = () => setLive(false);
-    stream.addEventListener("event", (message) => {
-      const event = JSON.parse((message as MessageEvent<string>).data) as EmittedEvent;
-      setEvents((current) => [event, ...current.filter((other) => other.id !== event.id)]);
-    });
-    stream.addEventListener("attempt", (message) => {
-      const { eventId, invocation } = JSON.parse((message as MessageEvent<string>).data) as {
-        eventId: string;
-        invocation: Invocation;
-      };
-      setEvents((current) =>
-        current.map((event) => (event.id !== eventId ? event : withInvocation(event, invocation))),
-      );
-    });
-    return () => stream.close();
-  }, []);
-  return { events, live, error };
-}
-
-function AttemptLine({ attempt, index }: { attempt: Attempt; index: number }) {
+/** The filters, kept in the hash (`#view=events&bucket=...&function=...&outcome=...`) so that links keep them. */
+function Filters({ filter, buckets, functions }: { filter: EventFilter; buckets: BucketInfo[]; functions: string[] }) {
+  const set = (change: Partial<EventFilter>) => {
+    location.hash = placeHash({ view: "events", ...filter, ...change });
+  };
+  const select = (name: keyof EventFilter, label: string, options: string[]) => (
+    <label>
+      {label}{" "}
+      <select
+        value={filter[name]}
+        onChange={(event) => set({ [name]: (event.target as HTMLSelectElement).value })}
+        data-testid={`filter-${name}`}
+      >
+        <option value="">any</option>
+        {[...new Set([...options, ...(filter[name] ? [filter[name]] : [])])].map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
   return (
-    <li class={attempt.error ? "failed" : "succeeded"}>
-      attempt {index + 1}: {attempt.error ? `${attempt.error.name}: ${attempt.error.message}` : "succeeded"} in{" "}
-      {attempt.durationMs} ms
-    </li>
+    <form class="filters" aria-label="Filter events" onSubmit={(event) => event.preventDefault()}>
+      {select(
+        "bucket",
+        "Bucket",
+        buckets.map((bucket) => bucket.name),
+      )}
+      {select("function", "Function", functions)}
+      {select("outcome", "Outcome", OUTCOMES)}
+    </form>
   );
 }
 
-/** Every event the local cloud emitted, newest first, live; each opens to its payload and invocations. */
-export function Events() {
-  const { events, live, error } = useLiveEvents();
+/** Every event the local cloud emitted, newest first, live, filtered; each opens to its invocations and payload. */
+export function Events({ filter, buckets }: { filter: EventFilter; buckets: BucketInfo[] }) {
+  const { events, live, error, add } = useLiveEvents(filter);
+  const [functions, setFunctions] = useState<string[]>([]);
+  useEffect(() => {
+    api
+      .triggers()
+      .then((answer) =>
+        setFunctions([...new Set([...(answer.functions ?? []), ...answer.rules.map((rule) => rule.functionName)])]),
+      )
+      .catch(() => setFunctions([]));
+  }, []);
+  const byId = new Map(events.map((event) => [event.id, event]));
   return (
     <section class="events" aria-label="Events">
       <h2>
         Events <span class={live ? "live" : "muted"}>{live ? "● live" : "○ connecting"}</span>
       </h2>
+      <Filters filter={filter} buckets={buckets} functions={functions} />
       {error && <p class="error">{error}</p>}
-      {events.length === 0 && <p class="muted">No event yet: write an object to a bucket.</p>}
+      {events.length === 0 && (
+        <p class="muted">
+          {filter.bucket || filter.function || filter.outcome
+            ? "No event passes these filters yet."
+            : "No event yet: write an object to a bucket."}
+        </p>
+      )}
       <ol class="event-list" data-testid="events">
         {events.map((event) => (
-          <li key={event.id} class={`outcome-${event.outcome}`} data-testid="event">
-            <details>
-              <summary>
-                <span>{formatTime(event.time)}</span> <strong>{event.eventName}</strong>{" "}
-                <span class="key">
-                  {event.bucket}/{event.key}
-                </span>{" "}
-                <span class="badge">{event.outcome}</span>{" "}
-                {event.invocations.map((invocation) => invocation.functionName).join(", ")}
-              </summary>
-              {event.invocations.map((invocation) => (
-                <div key={invocation.id}>
-                  <h3>
-                    {invocation.functionName}: {invocation.status}
-                  </h3>
-                  <ol>
-                    {invocation.attempts.map((attempt, index) => (
-                      <AttemptLine key={attempt.requestId} attempt={attempt} index={index} />
-                    ))}
-                  </ol>
-                </div>
-              ))}
-              <pre>{JSON.stringify(event.payload, null, 2)}</pre>
-            </details>
-          </li>
+          <EventItem
+            key={event.id}
+            event={event}
+            original={event.replayOf ? byId.get(event.replayOf) : undefined}
+            onReplayed={add}
+          />
         ))}
       </ol>
     </section>

@@ -1,6 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type ObjectMetadata } from "./api.ts";
+import { api, contentUrl } from "./api.ts";
+import type { ObjectMetadata } from "./api-types.ts";
+import { Confirm } from "./confirm.tsx";
 import { formatSize, formatTime } from "./format.ts";
+import { folderOf, placeHash } from "./location.ts";
+import { Preview } from "./preview.tsx";
 
 function Pairs({ title, pairs }: { title: string; pairs: Record<string, string> }) {
   const entries = Object.entries(pairs);
@@ -23,10 +27,32 @@ function Pairs({ title, pairs }: { title: string; pairs: Record<string, string> 
   );
 }
 
-/** The metadata panel of one object: what COS keeps about it, its versions and its restore. */
-export function Metadata({ bucket, objectKey }: { bucket: string; objectKey: string }) {
+/**
+ * The metadata panel of one object: what COS keeps about it, its versions and its restore, a preview, a download
+ * link, and its deletion (after a confirmation). Read again when `revision` changes.
+ */
+export function Metadata({
+  bucket,
+  objectKey,
+  revision,
+  onChanged,
+}: {
+  bucket: string;
+  objectKey: string;
+  revision: number;
+  onChanged: () => void;
+}) {
   const [object, setObject] = useState<ObjectMetadata | null>(null);
   const [error, setError] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const remove = () =>
+    api
+      .deleteObject(bucket, objectKey)
+      .then(() => {
+        location.hash = placeHash({ bucket, prefix: folderOf(objectKey) });
+        onChanged();
+      })
+      .catch((failure: Error) => setError(failure.message));
   useEffect(() => {
     setObject(null);
     setError("");
@@ -34,13 +60,38 @@ export function Metadata({ bucket, objectKey }: { bucket: string; objectKey: str
       .object(bucket, objectKey)
       .then(setObject)
       .catch((failure: Error) => setError(failure.message));
-  }, [bucket, objectKey]);
+  }, [bucket, objectKey, revision]);
   return (
     <aside class="metadata" aria-label="Object metadata" data-testid="metadata">
       <h2 class="key">{objectKey}</h2>
       {error && <p class="error">{error}</p>}
       {object && (
         <>
+          <p class="actions">
+            <a href={contentUrl(bucket, objectKey, { download: true })} download data-testid="download">
+              Download
+            </a>{" "}
+            <button type="button" class="danger" onClick={() => setConfirming(true)}>
+              Delete…
+            </button>
+          </p>
+          {confirming && (
+            <Confirm
+              title="Delete this object?"
+              confirmLabel="Delete"
+              onConfirm={remove}
+              onClose={() => setConfirming(false)}
+            >
+              <p>
+                <span class="key">
+                  {bucket}/{objectKey}
+                </span>{" "}
+                is deleted (in a versioned bucket, it gets a delete marker and its versions stay). The bucket's removal
+                triggers run.
+              </p>
+            </Confirm>
+          )}
+          <Preview bucket={bucket} objectKey={objectKey} contentType={object.contentType} etag={object.etag} />
           <dl>
             <div>
               <dt>Size</dt>
