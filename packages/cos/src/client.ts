@@ -1,6 +1,7 @@
 import { PassThrough, Readable, Transform } from "node:stream";
 import type COS from "cos-nodejs-sdk-v5";
 import { CosConfigError, CosRequestError, CosTagLimitError, toCosRequestError } from "./errors.ts";
+import { LeanHttp } from "./lean-request.ts";
 import { backOff, withRetries } from "./retry.ts";
 import { type CosCredentials, CosSdk } from "./sdk.ts";
 import { type WriteObjectInput, type WriteObjectResult, writeHeaders, writeObject } from "./writer.ts";
@@ -96,26 +97,33 @@ export class CosClient {
   /** The `x-cos-meta-*` values every write of this client sets. */
   readonly writerMetadata: Readonly<Record<string, string>>;
   readonly #sdk: CosSdk;
+  /** The lean path: PUT Object and Upload Part (see `lean-request.ts`). */
+  readonly #http: LeanHttp;
 
   constructor(options: CosClientOptions & { credentials: CosCredentials });
-  /** @internal a view of another client's SDK (see `withWriterMetadata`). */
-  constructor(options: { region: string; writerMetadata?: Record<string, string> }, shared: CosSdk);
-  constructor(options: CosClientOptions, shared?: CosSdk) {
+  /** @internal a view of another client's SDK and connections (see `withWriterMetadata`). */
+  constructor(
+    options: { region: string; writerMetadata?: Record<string, string> },
+    shared: { sdk: CosSdk; http: LeanHttp },
+  );
+  constructor(options: CosClientOptions, shared?: { sdk: CosSdk; http: LeanHttp }) {
     this.region = options.region;
     this.writerMetadata = Object.freeze({ ...options.writerMetadata });
-    this.#sdk =
-      shared ??
-      new CosSdk({
-        credentials: options.credentials as CosCredentials,
-        endpoint: options.endpoint,
-        confCwd: options.confCwd,
-        timeoutMs: options.timeoutMs,
-      });
+    const settings = {
+      credentials: options.credentials as CosCredentials,
+      endpoint: options.endpoint,
+      timeoutMs: options.timeoutMs,
+    };
+    this.#sdk = shared?.sdk ?? new CosSdk({ ...settings, confCwd: options.confCwd });
+    this.#http = shared?.http ?? new LeanHttp(settings);
   }
 
   /** A client on the same connection and credentials whose every write also sets these `x-cos-meta-*` values. */
   withWriterMetadata(metadata: Record<string, string>): CosClient {
-    return new CosClient({ region: this.region, writerMetadata: { ...this.writerMetadata, ...metadata } }, this.#sdk);
+    return new CosClient(
+      { region: this.region, writerMetadata: { ...this.writerMetadata, ...metadata } },
+      { sdk: this.#sdk, http: this.#http },
+    );
   }
 
   /**
@@ -312,7 +320,10 @@ export class CosClient {
    * writer metadata is always set.
    */
   writeObject(input: WriteObjectInput): Promise<WriteObjectResult> {
-    return writeObject({ sdk: this.#sdk, region: this.region, writerMetadata: this.writerMetadata }, input);
+    return writeObject(
+      { sdk: this.#sdk, http: this.#http, region: this.region, writerMetadata: this.writerMetadata },
+      input,
+    );
   }
 
   /**

@@ -17,7 +17,8 @@ export interface SdkOptions {
   timeoutMs?: number | undefined;
 }
 
-function localEndpoint(endpoint: string): { Protocol: string; Ip: string } {
+/** The protocol and `host:port` of a local COS stand-in such as `http://127.0.0.1:19000`. */
+export function localEndpoint(endpoint: string): { Protocol: string; Ip: string } {
   const match = /^(https?:)\/\/([^/]+)\/?$/.exec(endpoint.trim());
   if (!match) throw new CosConfigError(`COSFN_COS_ENDPOINT ${JSON.stringify(endpoint)}: expected http://<host>:<port>`);
   return { Protocol: match[1] as string, Ip: match[2] as string };

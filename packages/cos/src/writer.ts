@@ -1,7 +1,7 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { Crc64 } from "@cosfn/checksums";
-import type COS from "cos-nodejs-sdk-v5";
 import { CosRequestError } from "./errors.ts";
+import type { LeanHttp } from "./lean-request.ts";
 import { withRetries } from "./retry.ts";
 import type { CosSdk } from "./sdk.ts";
 
@@ -36,9 +36,14 @@ export interface WriteObjectResult {
 
 const MIB = 1024 * 1024;
 
-/** Where a write goes and what every write of the client adds: the SDK, the region, the writer marker. */
+/**
+ * Where a write goes and what every write of the client adds: the SDK (initiate, complete and abort of a
+ * multipart upload), the lean path (PUT Object and Upload Part, the requests that carry the bytes), the region,
+ * the writer marker.
+ */
 export interface WriteTarget {
   sdk: CosSdk;
+  http: LeanHttp;
   region: string;
   /** `x-cos-meta-*` values set on every object written; a write's own metadata cannot override them. */
   writerMetadata: Record<string, string>;
@@ -64,18 +69,6 @@ async function* chunksOf(body: WriteObjectInput["body"]): AsyncGenerator<Uint8Ar
   if (typeof body === "string") yield Buffer.from(body);
   else if (body instanceof Uint8Array) yield body;
   else for await (const chunk of body) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-}
-
-/**
- * A body for the SDK as a stream of the chunks (fresh for each attempt) with its length: the chunks are never
- * joined, and given a Buffer the SDK and its request library would copy it three times per request
- * (`Buffer.from` on every typed array), which costs time and, with 8 MiB parts in flight, memory.
- */
-function streamed(chunks: Uint8Array[]): { Body: Readable; ContentLength: number } {
-  return {
-    Body: Readable.from(chunks, { objectMode: false }),
-    ContentLength: chunks.reduce((sum, chunk) => sum + chunk.length, 0),
-  };
 }
 
 function checkCrc(input: WriteObjectInput, sent: string, returned: string | undefined): void {
@@ -131,20 +124,23 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
 
   const startPart = (chunks: Uint8Array[]) => {
     const number = ++partNumber;
-    const work = withRetries(() => {
-      const body = streamed(chunks);
-      return client.sdk.call("upload part", bucket, key, (sdk) =>
-        sdk.multipartUpload({
-          ...target,
-          UploadId: uploadId as string,
-          PartNumber: number,
-          ...body,
-          Headers: { "Content-Length": String(body.ContentLength) },
+    const work = withRetries(
+      () =>
+        client.http.put({
+          operation: "upload part",
+          bucket,
+          region: client.region,
+          key,
+          query: { partNumber: String(number), uploadId: uploadId as string },
+          headers: {},
+          body: chunks,
+          // An aborted write aborts its multipart upload: a part in flight is not worth finishing.
+          signal,
         }),
-      );
-    }, retry).then(
-      (result) => {
-        done.push({ PartNumber: number, ETag: result.ETag });
+      retry,
+    ).then(
+      (answer) => {
+        done.push({ PartNumber: number, ETag: String(answer.etag ?? "") });
       },
       (error) => {
         failure ??= error;
@@ -181,18 +177,15 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
 
     if (uploadId === undefined) {
       const body = takePart(pendingBytes);
-      const result = await withRetries(
-        () =>
-          client.sdk.call("put", bucket, key, (sdk) =>
-            // SkipTask: otherwise the SDK queues every putObject in its upload task list, which runs at most
-            // FileParallelLimit (3) at once and re-lists the whole queue on every change.
-            sdk.putObject({ ...target, ...streamed(body), Headers: headers, SkipTask: true } as COS.PutObjectParams),
-          ),
+      const answer = await withRetries(
+        // Not aborted once sent (the signal is checked before each attempt): a PUT that COS may have stored
+        // completes, so that what the caller records as written is what COS holds.
+        () => client.http.put({ operation: "put", bucket, region: client.region, key, headers, body }),
         retry,
       );
       const digest = crc.digest();
-      checkCrc(input, digest, result.headers?.["x-cos-hash-crc64ecma"]);
-      return { size, etag: (result.ETag ?? "").replace(/"/g, ""), crc64: digest, parts: 0 };
+      checkCrc(input, digest, answer["x-cos-hash-crc64ecma"] as string | undefined);
+      return { size, etag: String(answer.etag ?? "").replace(/"/g, ""), crc64: digest, parts: 0 };
     }
 
     if (pendingBytes > 0) startPart(takePart(pendingBytes));
