@@ -1,3 +1,4 @@
+export { MAX_ATTEMPT_LOG_BYTES } from "./attempt-log.ts";
 export {
   applyBucketSetups,
   type BucketSetup,
@@ -47,8 +48,11 @@ export {
   teoQuotaKey,
   verifyTc3,
 } from "./cloud-api/index.ts";
+export type { CiLogEntry } from "./console/ci-answers.ts";
 export type { EmittedEvent, EventLogMessage } from "./console/event-log.ts";
 export type { ConsoleOptions } from "./console/server.ts";
+export type { ConsoleFunctions } from "./console/triggers-api.ts";
+export type { ConsoleView, ConsoleViewCell, ConsoleViewData, ConsoleViewSection } from "./console/views.ts";
 export { effectiveAcl } from "./cos/acl.ts";
 export { cosResource } from "./cos/cam-needs.ts";
 export { storedContentType } from "./cos/content-type.ts";
@@ -72,6 +76,7 @@ export { Replicator } from "./cos/replication.ts";
 export type { CiProcessHandler, CosChange } from "./cos/request.ts";
 export { ARCHIVE_CLASSES, DEFAULT_RESTORE_DELAYS_MS } from "./cos/restore.ts";
 export { CI_ACTIONS, COS_ROUTES, type CosRoute, type CosScope, matchCosRoute } from "./cos/routes.ts";
+export { signCosRequest } from "./cos/sign-request.ts";
 export { type Credentials, camSafeUrlEncode, cosSignature, verifyCosSignature } from "./cos/signature.ts";
 export {
   type Bucket,
@@ -113,6 +118,8 @@ export {
 } from "./server.ts";
 export { seedObject, storedBytes, storedKeys, storedText } from "./stored.ts";
 export {
+  type AttemptLog,
+  type BoundRule,
   describeRule,
   eventPatternsOverlap,
   type Invocation,

@@ -11,6 +11,7 @@ import {
   cloudApiService,
   type TeoZone,
 } from "./cloud-api/index.ts";
+import { keepAnswer } from "./console/ci-answers.ts";
 import { EventLog } from "./console/event-log.ts";
 import { type ConsoleOptions, type ConsoleServer, startConsole } from "./console/server.ts";
 import { CosError } from "./cos/errors.ts";
@@ -141,11 +142,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         }
       : options.triggers,
   );
+  const recorded = (log: EventLog, change: CosChange, replayOf: string | null) => {
+    const before = triggers.invocations.length;
+    triggers.dispatch(change);
+    return log.record(change, triggers.invocations.slice(before), replayOf);
+  };
   const dispatch = eventLog
     ? (change: CosChange) => {
-        const before = triggers.invocations.length;
-        triggers.dispatch(change);
-        eventLog.record(change, triggers.invocations.slice(before));
+        recorded(eventLog, change, null);
       }
     : (change: CosChange) => triggers.dispatch(change);
   const requests = new RequestLog(options.requestLogLimit);
@@ -200,6 +204,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (target) {
       const draft = requests.track(req, res, "cos");
       const parsed = parseCosRequest(req, target, draft);
+      // With a console, what Cloud Infinite answers is kept in its request log entry (only for CI requests).
+      if (eventLog && draft.service === "ci") keepAnswer(res, requests.entries[requests.entries.length - 1]);
       const picked = faults.pick(req);
       const unavailable = () => {
         draft.errorCode = "SlowDown";
@@ -239,7 +245,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     try {
       consoleServer = await startConsole(
         { host: options.host ?? "127.0.0.1", ...options.console },
-        { store, triggers, requests, cloudApi, events: eventLog },
+        {
+          store,
+          triggers,
+          requests,
+          cloudApi,
+          events: eventLog,
+          cos: { endpoint: () => ({ host: options.host ?? "127.0.0.1", port }), credentials: () => credentials },
+          replay: (change, replayOf) => recorded(eventLog, change, replayOf),
+        },
       );
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { PermanentError } from "@cosfn/errors";
 import { cosEvent, matchesEventName } from "@cosfn/events";
+import { AttemptLogBuffer } from "./attempt-log.ts";
 import type { CosChange } from "./cos/request.ts";
 import { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
 
@@ -18,11 +19,22 @@ const EVENT_NAMES: Record<CosChange["operation"], string> = {
   RestoreCompleted: "cos:ObjectRestore:Completed",
 };
 
-/** What SCF calls: `main_handler(event, context)`. */
-export type ScfHandler = (event: unknown, context: ScfContext) => unknown;
+/** Where a handler's log lines go: they are kept with the attempt (`InvocationAttempt.logs`). */
+export interface AttemptLog {
+  /** Appends `text` to the attempt's logs, as one line (a newline is added when it has none). */
+  log(text: string): void;
+}
+
+/**
+ * What SCF calls: `main_handler(event, context)`; the local cloud also passes the attempt's log, which a handler
+ * may ignore.
+ */
+export type ScfHandler = (event: unknown, context: ScfContext, attempt: AttemptLog) => unknown;
 
 /** A COS trigger, in the terms of a `serverless.yml` COS trigger: bucket, events, prefix, suffix, function. */
 export interface TriggerRule {
+  /** The rule's id; `Triggers.add` gives it a random UUID when absent. */
+  id?: string;
   /** The full bucket name, `name-appid`. */
   bucket: string;
   /** Event names or patterns, e.g. `cos:ObjectCreated:*`. */
@@ -35,6 +47,9 @@ export interface TriggerRule {
   /** Context fields for this function (time limit, memory, environment). */
   context?: ScfContextOverrides;
 }
+
+/** A rule as `Triggers` keeps it: with its id. */
+export type BoundRule = TriggerRule & { id: string };
 
 /** What COS compares when it refuses overlapping trigger rules on one bucket. */
 export interface TriggerFilter {
@@ -100,6 +115,11 @@ export interface InvocationAttempt {
   requestId: string;
   result?: unknown;
   error?: { name: string; message: string };
+  /**
+   * What the handler logged through its `AttemptLog`: "" when nothing; at most the last 64 KiB, then prefixed with
+   * `[... N bytes earlier dropped]\n`.
+   */
+  logs: string;
 }
 
 /** One asynchronous invocation of a function by a trigger, with every attempt SCF's retry policy made. */
@@ -138,7 +158,7 @@ interface Slots {
  * invoked asynchronously; a handler that throws is retried on SCF's schedule; every invocation is logged.
  */
 export class Triggers {
-  readonly rules: TriggerRule[] = [];
+  readonly rules: BoundRule[] = [];
   readonly invocations: Invocation[] = [];
   readonly #retryDelaysMs: number[];
   readonly #onAttempt: TriggerOptions["onAttempt"];
@@ -180,11 +200,24 @@ export class Triggers {
   /**
    * Binds a rule. Throws TriggerOverlapError, as COS refuses it, when it overlaps a rule bound to another
    * function on the same bucket; rules of one function may overlap (each change then invokes it once per rule).
+   * Returns the rule as stored, with its id (`rule.id`, else a random UUID); an id already bound is refused.
    */
-  add(rule: TriggerRule): void {
+  add(rule: TriggerRule): BoundRule {
     const clash = this.rules.find((other) => other.functionName !== rule.functionName && rulesOverlap(rule, other));
     if (clash) throw new TriggerOverlapError(rule, clash);
-    this.rules.push(rule);
+    const bound: BoundRule = { ...rule, id: rule.id ?? randomUUID() };
+    if (this.rules.some((other) => other.id === bound.id))
+      throw new RangeError(`triggers: a rule with the id ${JSON.stringify(bound.id)} is already bound`);
+    this.rules.push(bound);
+    return bound;
+  }
+
+  /** Removes the rule with this id; false when there is none. Invocations already started run to the end. */
+  remove(id: string): boolean {
+    const at = this.rules.findIndex((rule) => rule.id === id);
+    if (at < 0) return false;
+    this.rules.splice(at, 1);
+    return true;
   }
 
   /** Removes every rule; invocations already started run to the end. */
@@ -260,7 +293,7 @@ export class Triggers {
     });
   }
 
-  async #run(rule: TriggerRule, invocation: Invocation): Promise<void> {
+  async #run(rule: BoundRule, invocation: Invocation): Promise<void> {
     // COS invokes asynchronously: the request that made the change has already been answered.
     await new Promise((resolve) => setImmediate(resolve));
     for (let attempt = 0; ; attempt++) {
@@ -272,13 +305,16 @@ export class Triggers {
         startedAt: new Date(started).toISOString(),
         durationMs: 0,
         requestId: context.request_id,
+        logs: "",
       };
+      const logs = new AttemptLogBuffer();
       try {
         try {
           // The event is cloned per attempt so that a handler cannot change what a retry receives.
-          record.result = await rule.handler(structuredClone(invocation.event), context);
+          record.result = await rule.handler(structuredClone(invocation.event), context, logs);
         } finally {
           this.#release(rule.functionName);
+          record.logs = logs.text();
         }
         record.durationMs = Date.now() - started;
         invocation.attempts.push(record);

@@ -295,8 +295,19 @@ describe("the console's request log, Cloud API calls and triggers", () => {
       functionName: "cleanup",
       handler: () => {},
     });
+    const bound = cloud.triggers.rules[0];
     expect((await api("/api/triggers")).body).toEqual({
-      rules: [{ bucket: BUCKET, events: ["cos:ObjectRemove:*"], prefix: "", suffix: ".tmp", functionName: "cleanup" }],
+      rules: [
+        {
+          id: bound?.id,
+          bucket: BUCKET,
+          events: ["cos:ObjectRemove:*"],
+          prefix: "",
+          suffix: ".tmp",
+          functionName: "cleanup",
+        },
+      ],
+      functions: [],
     });
     cloud.triggers.clear();
   });

@@ -16,6 +16,8 @@ export interface EmittedEvent {
   payload: unknown;
   /** The invocations made of it, updated in place by the triggers as attempts run. */
   invocations: Invocation[];
+  /** The id of the event this one replays (`POST /api/events/:id/replay`), else null. */
+  replayOf: string | null;
 }
 
 /** What a live listener receives: a new event, or an attempt of one of its invocations. */
@@ -31,6 +33,9 @@ export class EventLog {
   readonly limit: number;
   readonly #events: EmittedEvent[] = [];
   readonly #byInvocation = new Map<string, EmittedEvent>();
+  readonly #byId = new Map<string, EmittedEvent>();
+  /** The change of each event kept, for a replay; not part of what is answered. */
+  readonly #changes = new WeakMap<EmittedEvent, CosChange>();
   readonly #listeners = new Set<(message: EventLogMessage) => void>();
 
   constructor(limit = 1_000) {
@@ -43,8 +48,18 @@ export class EventLog {
     return this.#events;
   }
 
-  /** Records a dispatched change and the invocations the triggers made of it. */
-  record(change: CosChange, invocations: Invocation[]): EmittedEvent {
+  /** The event with this id, while it is kept. */
+  get(id: string): EmittedEvent | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The COS change an event kept was made of (to dispatch it again). */
+  changeOf(event: EmittedEvent): CosChange | undefined {
+    return this.#changes.get(event);
+  }
+
+  /** Records a dispatched change and the invocations the triggers made of it (`replayOf`: the event replayed). */
+  record(change: CosChange, invocations: Invocation[], replayOf: string | null = null): EmittedEvent {
     const { eventName, event } = Triggers.eventFor(change, "");
     const removal = change.operation === "Delete" || change.operation === "DeleteMarkerCreated";
     const emitted: EmittedEvent = {
@@ -57,12 +72,17 @@ export class EventLog {
       size: removal ? 0 : change.object.size,
       payload: event,
       invocations,
+      replayOf,
     };
     this.#events.push(emitted);
+    this.#byId.set(emitted.id, emitted);
+    this.#changes.set(emitted, change);
     for (const invocation of invocations) this.#byInvocation.set(invocation.id, emitted);
     if (this.#events.length > this.limit) {
-      for (const dropped of this.#events.splice(0, this.#events.length - this.limit))
+      for (const dropped of this.#events.splice(0, this.#events.length - this.limit)) {
+        this.#byId.delete(dropped.id);
         for (const invocation of dropped.invocations) this.#byInvocation.delete(invocation.id);
+      }
     }
     this.#emit({ type: "event", event: emitted });
     return emitted;

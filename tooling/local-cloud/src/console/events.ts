@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CosChange } from "../cos/request.ts";
 import type { Invocation } from "../triggers.ts";
 import type { EmittedEvent, EventLog, EventLogMessage } from "./event-log.ts";
-import { intParam, sendJson } from "./respond.ts";
+import { intParam, sendError, sendJson } from "./respond.ts";
 
 /** An event's invocations' overall outcome: none, or the worst of pending/running/retrying/failed/succeeded. */
 function outcome(invocations: readonly Invocation[]): string {
@@ -58,4 +59,28 @@ export function streamEvents(req: IncomingMessage, res: ServerResponse, log: Eve
   const unsubscribe = log.subscribe((message) => res.write(frame(message)));
   req.once("close", unsubscribe);
   res.once("close", unsubscribe);
+}
+
+/**
+ * `POST /api/events/:id/replay`: dispatches the event's change again through the trigger rules bound now (`replay`
+ * records it with `replayOf`); 201 with the new event, 404 NoSuchEvent when the id is unknown or no longer kept.
+ */
+export function replayEvent(
+  res: ServerResponse,
+  log: EventLog,
+  id: string,
+  replay: (change: CosChange, replayOf: string) => EmittedEvent,
+): void {
+  const event = log.get(id);
+  const change = event && log.changeOf(event);
+  if (!change) {
+    sendError(
+      res,
+      404,
+      "NoSuchEvent",
+      `the console keeps no event ${JSON.stringify(id)} (the last ${log.limit} are kept)`,
+    );
+    return;
+  }
+  sendJson(res, 201, view(replay(change, id)));
 }

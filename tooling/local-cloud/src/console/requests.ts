@@ -1,7 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { CloudApi } from "../cloud-api/api.ts";
 import type { RequestLog, RequestLogEntry } from "../request-log.ts";
-import type { Triggers } from "../triggers.ts";
 import { intParam, sendJson } from "./respond.ts";
 
 /** At most this many entries in one answer. */
@@ -34,16 +33,4 @@ export function listCloudApiCalls(res: ServerResponse, api: CloudApi, query: URL
     .reverse()
     .map((call) => ({ ...call, at: call.at.toISOString() }));
   sendJson(res, 200, { calls });
-}
-
-/** `GET /api/triggers`: the bound trigger rules (bucket, events, prefix, suffix, function). */
-export function listTriggers(res: ServerResponse, triggers: Triggers): void {
-  const rules = triggers.rules.map((rule) => ({
-    bucket: rule.bucket,
-    events: rule.events,
-    prefix: rule.prefix ?? "",
-    suffix: rule.suffix ?? "",
-    functionName: rule.functionName,
-  }));
-  sendJson(res, 200, { rules });
 }
