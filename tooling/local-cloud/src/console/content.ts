@@ -54,8 +54,8 @@ export async function objectContent(
     sendError(res, 403, error.code, `key ${JSON.stringify(key)} of bucket ${bucket}: ${error.message}`);
     return;
   }
-  const maxBytes = Number(query.get("maxBytes") ?? "");
-  const limit = Number.isInteger(maxBytes) && maxBytes >= 0 && query.get("maxBytes") !== "" ? maxBytes : undefined;
+  const maxBytes = query.get("maxBytes");
+  const limit = maxBytes !== null && /^\d+$/.test(maxBytes) ? Number(maxBytes) : undefined;
   const truncated = limit !== undefined && limit < found.size;
   const length = truncated ? limit : found.size;
   const headers: Record<string, string | number> = {
