@@ -89,8 +89,10 @@ export interface LocalCloudOptions {
    */
   trafficClock?: TransferClock;
   /**
-   * The web console (buckets, objects, events, requests) on a port of its own, never the COS one: its JSON API
-   * under `/api/` and, with `assets`, the built front end. Default: no console, and no event log is kept.
+   * The web console (buckets, objects, events, requests, triggers, functions' views) on a port of its own, never
+   * the COS one: its JSON API under `/api/` (uploads and deletes go through the COS endpoint, signed with the first
+   * credentials) and, with `assets`, the built front end. Default: no console, no event log is kept and CI answers
+   * are not copied into the request log.
    */
   console?: ConsoleOptions;
 }

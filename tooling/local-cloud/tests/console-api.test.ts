@@ -197,6 +197,7 @@ describe("the console's events", () => {
       key: "other/b.txt",
       invocations: [],
       outcome: "none",
+      replayOf: null,
     });
     expect(older).toMatchObject({
       eventName: "cos:ObjectCreated:Put",
@@ -258,7 +259,7 @@ describe("the console's events", () => {
       data: {
         eventId: event?.data.id,
         invocation: { functionName: "live", status: "succeeded" },
-        attempt: { result: "done" },
+        attempt: { result: "done", logs: "" },
       },
     });
     cloud.triggers.clear();
