@@ -129,8 +129,7 @@ export class LeanHttp {
     });
     if (this.#sessionToken) headers["x-cos-security-token"] = this.#sessionToken;
     let path = objectPath(input.key);
-    const search = new URLSearchParams(query).toString();
-    if (search) path += `?${search}`;
+    if (input.query) path += `?${new URLSearchParams(query).toString()}`;
     const { signal } = input;
 
     return new Promise<IncomingMessage>((resolve, reject) => {
