@@ -36,7 +36,10 @@ export function OpenBox({ bucket }: { bucket: string }) {
         aria-label="Open a key or COS URL"
         placeholder={bucket ? "Open a key, or a COS URL" : "Open a COS URL (cos://bucket/key, https://...)"}
         value={value}
-        onInput={(event) => setValue((event.target as HTMLInputElement).value)}
+        onInput={(event) => {
+          setValue((event.target as HTMLInputElement).value);
+          setError("");
+        }}
         data-testid="open-input"
       />
       <button type="submit">Open</button>
