@@ -70,6 +70,14 @@ describe("PUT /api/buckets/:bucket/object: an upload through the COS endpoint", 
     ]);
   });
 
+  it("stores keys with .., reserved characters, Chinese and spaces exactly as given", async () => {
+    for (const key of ["docs/../up.txt", "q?a#b%20c+d&e=f.txt", "空 格/报告.txt", "trailing/"]) {
+      const put = await consoleCall(cloud, "PUT", objectPath(BUCKET, "object", { key }), { body: key });
+      expect({ key, status: put.status, answered: put.json?.key }).toEqual({ key, status: 200, answered: key });
+      expect(await storedText(cloud, BUCKET, key)).toBe(key);
+    }
+  });
+
   it("streams a large body in chunks and defaults the type to application/octet-stream", async () => {
     const body = Buffer.alloc(3 * 1024 * 1024 + 7, 0x61);
     body.write("start", 0);
