@@ -138,20 +138,34 @@ export async function openBrowser(): Promise<{ browser: Browser; page: Page }> {
   return { browser, page };
 }
 
-/** How far the page's body is wider than the window (0 when nothing scrolls sideways). */
+/**
+ * How far the page's body is wider than the window ("" when nothing scrolls sideways), naming the innermost
+ * elements that stick out (outside a box that scrolls), for the failure's message.
+ */
 export const sidewaysOverflow = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-
+  page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const overflow = document.documentElement.scrollWidth - width;
+    if (overflow <= 0) return "";
+    const outside = [...document.querySelectorAll("body *")].filter(
+      (element) => element.getBoundingClientRect().right > width + 0.5 && !element.closest(".scroll"),
+    );
+    const innermost = outside.filter(
+      (element) => !outside.some((other) => other !== element && element.contains(other)),
+    );
+    const names = innermost.slice(0, 5).map((element) => `${element.tagName.toLowerCase()}.${element.className}`);
+    return `${overflow}px too wide: ${names.join(", ")}`;
+  });
 /**
  * Screenshots of the view shown at 1280x800 (`<name>.png`) and at 420x800 (`<name>-narrow.png`), checking that
  * at both sizes the page itself does not scroll sideways; leaves the page at 1280x800.
  */
 export async function shoot(page: Page, name: string): Promise<void> {
   await page.setViewportSize(WIDE);
-  expect(await sidewaysOverflow(page)).toBe(0);
+  expect(await sidewaysOverflow(page)).toBe("");
   await page.screenshot({ path: join(screenshots, `${name}.png`) });
   await page.setViewportSize(NARROW);
-  await expect.poll(() => sidewaysOverflow(page)).toBe(0);
+  await expect.poll(() => sidewaysOverflow(page)).toBe("");
   await page.screenshot({ path: join(screenshots, `${name}-narrow.png`) });
   await page.setViewportSize(WIDE);
 }
