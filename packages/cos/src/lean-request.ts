@@ -148,7 +148,8 @@ export class LeanHttp {
         method: input.method,
         path,
         headers,
-        ...(this.#local ?? { host, port: 443, servername: host }),
+        // servername given, so that the agent does not work it out from the Host header on every request.
+        ...(this.#local ? { ...this.#local, servername: host } : { host, port: 443, servername: host }),
       });
       const onAbort = () => {
         settle(signal?.reason);

@@ -65,10 +65,9 @@ export function writeHeaders(
   return headers;
 }
 
-async function* chunksOf(body: WriteObjectInput["body"]): AsyncGenerator<Uint8Array> {
-  if (typeof body === "string") yield Buffer.from(body);
-  else if (body instanceof Uint8Array) yield body;
-  else for await (const chunk of body) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+/** The body's chunks: a whole body as the one chunk it is (no async generator per write), a stream as it is. */
+function chunksOf(body: WriteObjectInput["body"]): Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string> {
+  return typeof body === "string" || body instanceof Uint8Array ? [body] : body;
 }
 
 function checkCrc(input: WriteObjectInput, sent: string, returned: string | undefined): void {
@@ -151,7 +150,8 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
   };
 
   try {
-    for await (const chunk of chunksOf(input.body)) {
+    for await (const item of chunksOf(input.body)) {
+      const chunk = typeof item === "string" ? Buffer.from(item) : item;
       signal?.throwIfAborted();
       crc.update(chunk);
       size += chunk.length;
