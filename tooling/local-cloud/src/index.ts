@@ -118,16 +118,18 @@ export {
 } from "./server.ts";
 export { seedObject, storedBytes, storedKeys, storedText } from "./stored.ts";
 export {
-  type AttemptLog,
-  type BoundRule,
   describeRule,
   eventPatternsOverlap,
-  type Invocation,
-  type InvocationAttempt,
   rulesOverlap,
-  type ScfHandler,
   type TriggerFilter,
   TriggerOverlapError,
+} from "./trigger-overlap.ts";
+export {
+  type AttemptLog,
+  type BoundRule,
+  type Invocation,
+  type InvocationAttempt,
+  type ScfHandler,
   type TriggerRule,
   Triggers,
 } from "./triggers.ts";

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ObjectStore } from "../cos/store.ts";
-import { type BoundRule, TriggerOverlapError, type TriggerRule, type Triggers } from "../triggers.ts";
+import { TriggerOverlapError } from "../trigger-overlap.ts";
+import type { BoundRule, TriggerRule, Triggers } from "../triggers.ts";
 import { BodyError, readJson } from "./body.ts";
 import { sendError, sendJson } from "./respond.ts";
 
