@@ -5,7 +5,7 @@ import type { Invocation, InvocationAttempt } from "@cosfn/local-cloud";
 import { EXAMPLE_BUCKET, scfContext, seedObject, type TestCloud, useTestCloud } from "@cosfn/testing";
 import { describe, expect, it } from "vitest";
 import { main_handler } from "../../../functions/auto-decompress/src/index.ts";
-import { invocationLine } from "../src/commands/dev.ts";
+import { invocationLine } from "../src/dev/invocation-line.ts";
 
 const corpus = fileURLToPath(new URL("../../../test-fixtures/archives/", import.meta.url));
 let test: TestCloud;
@@ -15,7 +15,13 @@ useTestCloud((started) => {
 
 /** `cosfn dev`'s line for one attempt that returned `result`. */
 function line(key: string, result: unknown): string {
-  const attempt: InvocationAttempt = { startedAt: "2026-01-02T03:04:05.000Z", durationMs: 12, requestId: "r", result };
+  const attempt: InvocationAttempt = {
+    startedAt: "2026-01-02T03:04:05.000Z",
+    durationMs: 12,
+    requestId: "r",
+    result,
+    logs: "",
+  };
   const invocation: Invocation = {
     id: "1",
     functionName: "auto-decompress",

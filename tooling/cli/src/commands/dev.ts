@@ -1,15 +1,17 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { appendFile, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCosClient } from "@cosfn/cos";
 import { splitBucket } from "@cosfn/events";
-import type { Invocation, InvocationAttempt, LocalCloud } from "@cosfn/local-cloud";
+import type { ConsoleView } from "@cosfn/local-cloud";
 import { credentialsFromEnv, LOCAL_CREDENTIALS, startLocalCloud } from "@cosfn/local-cloud";
 import { lookup } from "mime-types";
-import { type DevTrigger, loadDevConfig } from "../dev-config.ts";
-import { deployedSettings, runFunction } from "../function-run.ts";
+import { type DevRuntime, functionRule } from "../dev/bind.ts";
+import { consoleFunctions, functionViews } from "../dev/console.ts";
+import { invocationLine } from "../dev/invocation-line.ts";
+import { loadDevConfig } from "../dev-config.ts";
 import { CommandError, type Io, UsageError } from "../io.ts";
 import { findRoot } from "../project.ts";
 import { regionOption } from "../region-option.ts";
@@ -29,7 +31,10 @@ defaults it prints.
 
 With --config, it also binds functions to COS triggers and runs each invocation in a fresh process (so an
 edited function takes effect at its next invocation), printing one line per invocation (time, function,
-key, outcome, duration); the functions' logs and results go to the log file. The config file (JSON):
+key, outcome, duration); the functions' logs and results go to the log file. In the console, each attempt
+shows the function's log lines, trigger rules can be added for any function under functions/ (with the env of
+its first trigger in the config) and removed, and functions with src/console-view.ts have a view of their own
+(db-sync's rows, image-recognition's labels, cdn-purge's URLs). The config file (JSON):
 
   {
     "region": "ap-guangzhou",
@@ -114,9 +119,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const config = values.config && root ? loadDevConfig(values.config, root) : undefined;
   const logFile = resolve(values.log ?? join(root ?? ".", ".cosfn", "dev.log"));
   if (config) await mkdir(dirname(logFile), { recursive: true });
+  // The console reads these at each request: the rules it binds run once the cloud has started, and the views of
+  // the config's functions are added once their modules are loaded.
+  let runtime: DevRuntime | undefined;
+  const views: ConsoleView[] = [];
   const cloud = await startLocalCloud({
     port,
-    console: { port: consolePort, assets: consoleAssets },
+    console: {
+      port: consolePort,
+      assets: consoleAssets,
+      functions: consoleFunctions(root, config, () => runtime),
+      views,
+    },
     ...(values.data && { dataDir: values.data }),
     buckets: [...values.bucket, ...(config?.buckets ?? [])],
     region: config?.region ?? regionOption(values.region),
@@ -142,6 +156,27 @@ export async function run(argv: string[], io: Io): Promise<number> {
       );
     throw error;
   });
+  if (config && root) {
+    runtime = {
+      root,
+      cloudEnv: {
+        COSFN_COS_ENDPOINT: cloud.endpoint,
+        COSFN_CLOUD_API_ENDPOINT: cloud.endpoint,
+        TENCENTCLOUD_SECRETID: credentials.secretId,
+        TENCENTCLOUD_SECRETKEY: credentials.secretKey,
+      },
+      logFile,
+    };
+    try {
+      for (const trigger of config.triggers) cloud.triggers.add(functionRule(trigger, runtime));
+    } catch (error) {
+      // A rule COS would refuse (overlapping another function's): stop, rather than serve without it.
+      await cloud.close();
+      throw error;
+    }
+    const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
+    views.push(...(await functionViews({ cloud, config, root, credentials, warn })));
+  }
   const fromEnv = credentials !== LOCAL_CREDENTIALS;
   io.stdout.write(
     [
@@ -163,6 +198,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
                 .map((t) => `${t.bucket} ${t.events.join(",")} ${t.prefix}*${t.suffix} -> ${t.function}`)
                 .join("\n              ") || "none bound (no function in the config yet)"
             }`,
+            `  views:      ${views.map((view) => `${view.functionName} (${view.title})`).join(", ") || "none (no function of the config has src/console-view.ts)"}`,
             `  log:        ${logFile}`,
           ]
         : []),
@@ -182,37 +218,22 @@ export async function run(argv: string[], io: Io): Promise<number> {
       "",
     ].join("\n"),
   );
-  if (config && root) {
-    const cloudEnv = {
-      COSFN_COS_ENDPOINT: cloud.endpoint,
-      COSFN_CLOUD_API_ENDPOINT: cloud.endpoint,
-      TENCENTCLOUD_SECRETID: credentials.secretId,
-      TENCENTCLOUD_SECRETKEY: credentials.secretKey,
-    };
-    try {
-      for (const trigger of config.triggers) bindTrigger(cloud, trigger, root, cloudEnv, logFile);
-    } catch (error) {
-      // A rule COS would refuse (overlapping another function's): stop, rather than serve without it.
-      await cloud.close();
-      throw error;
+  if (config && config.seed.length > 0) {
+    const cos = createCosClient({ region: config.region, credentials, endpoint: cloud.endpoint });
+    for (const seed of config.seed) {
+      await cos.writeObject({
+        bucket: seed.bucket,
+        key: seed.key,
+        body: createReadStream(seed.file),
+        contentType: lookup(seed.file) || "application/octet-stream",
+      });
+      io.stdout.write(`seeded cos://${seed.bucket}/${seed.key}\n`);
     }
-    if (config.seed.length > 0) {
-      const cos = createCosClient({ region: config.region, credentials, endpoint: cloud.endpoint });
-      for (const seed of config.seed) {
-        await cos.writeObject({
-          bucket: seed.bucket,
-          key: seed.key,
-          body: createReadStream(seed.file),
-          contentType: lookup(seed.file) || "application/octet-stream",
-        });
-        io.stdout.write(`seeded cos://${seed.bucket}/${seed.key}\n`);
-      }
-      await cloud.triggers.idle();
-      const invocations = cloud.triggers.invocations;
-      io.stdout.write(
-        `seeding done: ${config.seed.length} objects, ${invocations.length} invocations (${invocations.filter((i) => i.status === "succeeded").length} succeeded, ${invocations.filter((i) => i.status === "failed").length} failed)\n`,
-      );
-    }
+    await cloud.triggers.idle();
+    const invocations = cloud.triggers.invocations;
+    io.stdout.write(
+      `seeding done: ${config.seed.length} objects, ${invocations.length} invocations (${invocations.filter((i) => i.status === "succeeded").length} succeeded, ${invocations.filter((i) => i.status === "failed").length} failed)\n`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -227,78 +248,4 @@ export async function run(argv: string[], io: Io): Promise<number> {
   await cloud.close();
   io.stdout.write("stopped\n");
   return 0;
-}
-
-/**
- * One line per invocation attempt: time, function, key, outcome (with the numeric counts of each record's detail,
- * such as the entries an archive skipped, and the first failed record's error), duration.
- */
-export function invocationLine(invocation: Invocation, attempt: InvocationAttempt): string {
-  const time = attempt.startedAt.slice(11, 19);
-  const summary = attempt.result as
-    | {
-        processed?: number;
-        skipped?: number;
-        failed?: number;
-        records?: { detail?: Record<string, unknown>; error?: { code: string; message: string } }[];
-      }
-    | undefined;
-  let outcome: string;
-  if (attempt.error) {
-    const tries = `attempt ${invocation.attempts.length}`;
-    outcome = `failed (${tries}${invocation.status === "retrying" ? ", SCF will retry" : ", gave up"}): ${attempt.error.message}`;
-  } else if (summary && typeof summary.processed === "number") {
-    outcome = `done: ${summary.processed} processed, ${summary.skipped ?? 0} skipped, ${summary.failed ?? 0} failed`;
-    const records = Array.isArray(summary.records) ? summary.records : [];
-    const counts = records.flatMap((record) =>
-      Object.entries(record.detail ?? {})
-        .filter(([, value]) => typeof value === "number")
-        .map(([name, value]) => `${value} ${name}`),
-    );
-    if (counts.length > 0) outcome += ` (${counts.join(", ")})`;
-    const failure = records.find((record) => record.error)?.error;
-    if (failure) outcome += `: ${failure.code}: ${failure.message}`;
-  } else outcome = "done";
-  return `${time}  ${invocation.functionName}  ${invocation.eventName}  ${invocation.key}  ${outcome}  ${attempt.durationMs} ms`;
-}
-
-/** Binds one trigger: each matching change runs the function from source in a fresh process. */
-function bindTrigger(
-  cloud: LocalCloud,
-  trigger: DevTrigger,
-  root: string,
-  cloudEnv: Record<string, string>,
-  logFile: string,
-): void {
-  const dir = join(root, "functions", trigger.function);
-  cloud.triggers.add({
-    bucket: trigger.bucket,
-    events: trigger.events,
-    prefix: trigger.prefix,
-    suffix: trigger.suffix,
-    functionName: trigger.function,
-    handler: async (event) => {
-      const settings = deployedSettings(dir, trigger.function);
-      let logs = "";
-      const outcome = await runFunction({
-        entry: join(dir, "src", "index.ts"),
-        event,
-        settings,
-        env: { ...process.env, ...cloudEnv, ...settings.environment, ...trigger.env },
-        onLog: (chunk) => {
-          logs += chunk.toString();
-        },
-      });
-      const record = {
-        time: new Date().toISOString(),
-        function: trigger.function,
-        ok: outcome.ok,
-        result: outcome.result,
-        error: outcome.error,
-      };
-      await appendFile(logFile, `${logs}${JSON.stringify(record)}\n`);
-      if (!outcome.ok) throw new Error(outcome.error?.message ?? "the function failed");
-      return outcome.result;
-    },
-  });
 }
