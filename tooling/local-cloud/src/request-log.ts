@@ -35,6 +35,8 @@ export interface RequestLogEntry {
   errorCode?: string;
   /** Set when the signer's CAM policy refused some need. */
   denied?: boolean;
+  /** Cloud Infinite only, with a console: the first 4 KiB of the answer's body, as UTF-8 text. */
+  answer?: string;
 }
 
 /** What the server and the handlers learn about a request while serving it. */

@@ -5,7 +5,7 @@ import type { RequestLogEntry } from "../request-log.ts";
 export const MAX_ANSWER_BYTES = 4 * 1024;
 
 /** A request log entry of service `ci`, with what Cloud Infinite answered (kept when a console runs). */
-export type CiLogEntry = RequestLogEntry & { answer?: string };
+export type CiLogEntry = RequestLogEntry;
 
 /**
  * Keeps the first `MAX_ANSWER_BYTES` of the response body in `entry.answer` (as UTF-8 text), so that the
