@@ -65,7 +65,7 @@ async function loadTable(env: Record<string, string>, busyWaitMs: number): Promi
       sections: [
         {
           title,
-          note: `${rows.length < ROW_LIMIT ? rows.length : `the newest ${ROW_LIMIT}`} rows, the most recently observed first; tombstones (deleted objects) have is_current false`,
+          note: `${rows.length < ROW_LIMIT ? `${rows.length} row${rows.length === 1 ? "" : "s"}` : `the newest ${ROW_LIMIT} rows`}, the most recently observed first; tombstones (deleted objects) have is_current false`,
           columns: [...COLUMNS],
           rows: rows.map(cells),
         },

@@ -88,6 +88,9 @@ describe.each(databases)("db-sync's console view on $name", (database) => {
     const [section] = data.sections;
     expect(section?.title).toBe(`${table} (${database.url?.replace(/:[^:@/]*@/, ":***@")})`);
     expect(section?.columns).toEqual([...COLUMNS]);
+    expect(section?.note).toBe(
+      "3 rows, the most recently observed first; tombstones (deleted objects) have is_current false",
+    );
     const tombstone = section?.rows[0] as unknown[];
     expect(tombstone).toEqual([
       EXAMPLE_BUCKET,
