@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "./api.ts";
 import { objectHash } from "./location.ts";
 
@@ -11,6 +11,12 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 export function OpenBox({ bucket }: { bucket: string }) {
   const [value, setValue] = useState("");
   const [error, setError] = useState("");
+  useEffect(() => {
+    // A refusal is about the text given: it goes once the person is elsewhere.
+    const clear = () => setError("");
+    addEventListener("hashchange", clear);
+    return () => removeEventListener("hashchange", clear);
+  }, []);
   const open = async (event: Event) => {
     event.preventDefault();
     setError("");
