@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Dev, fixtures, openBrowser, REGION, shoot, startDev, texts } from "./harness.ts";
+import { type Dev, fixtures, openBrowser, REGION, shoot, startDev, tabThroughProblems, texts } from "./harness.ts";
 
 /**
  * The events view: live, filtered, with each attempt's summary and log lines; a zip uploaded through the page
@@ -102,7 +102,7 @@ describe("the events view in headless Chromium against cosfn dev", () => {
     // Every stored entry is listed itself or under one of the listed folders.
     for (const key of stored)
       expect(shown.some((entry) => key === entry || (entry.endsWith("/") && key.startsWith(entry)))).toBe(true);
-  });
+  }, 120_000);
 
   it("filters by bucket, function and outcome, kept in the hash", async () => {
     await page.goto(`${dev.consoleUrl}#view=events`);
@@ -155,5 +155,7 @@ describe("the events view in headless Chromium against cosfn dev", () => {
     for await (const object of dev.cos().list(MISSING)) entries.push(object.key);
     expect(entries.length).toBeGreaterThan(0);
     await shoot(page, "events-replay");
+    // Every event's Replay, its summary and the filters are reached by Tab.
+    expect(await tabThroughProblems(page)).toBe("");
   }, 120_000);
 });

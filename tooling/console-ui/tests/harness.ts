@@ -172,3 +172,42 @@ export async function shoot(page: Page, name: string): Promise<void> {
 
 /** The text of every element with this test id. */
 export const texts = (page: Page, testId: string) => page.getByTestId(testId).allTextContents();
+
+/**
+ * Presses Tab through the page and checks that every visible link, button, field and summary is reached, each
+ * with a visible focus ring (an outline); answers what was missed or showed no ring ("" when all is well).
+ */
+export async function tabThroughProblems(page: Page): Promise<string> {
+  const total = await page.evaluate(() => {
+    for (const element of document.querySelectorAll("[data-tab-seen], [data-tab-want]")) {
+      element.removeAttribute("data-tab-seen");
+      element.removeAttribute("data-tab-want");
+    }
+    (document.activeElement as HTMLElement | null)?.blur();
+    const all = [...document.querySelectorAll("a[href], button:not([disabled]), input:not([hidden]), select, summary")];
+    const shown = all.filter((element) => (element as HTMLElement).offsetParent !== null);
+    shown.forEach((element, index) => {
+      element.setAttribute("data-tab-want", String(index));
+    });
+    return shown.length;
+  });
+  const problems: string[] = [];
+  for (let press = 0; press < total + 5; press++) {
+    await page.keyboard.press("Tab");
+    const problem = await page.evaluate(() => {
+      const element = document.activeElement as HTMLElement | null;
+      if (!element || element === document.body) return "";
+      element.setAttribute("data-tab-seen", "");
+      const style = getComputedStyle(element);
+      const ring = style.outlineStyle !== "none" && Number.parseFloat(style.outlineWidth) > 0;
+      return ring ? "" : `no focus ring on ${element.tagName.toLowerCase()} "${element.textContent?.trim()}"`;
+    });
+    if (problem) problems.push(problem);
+  }
+  const missed = await page.evaluate(() =>
+    [...document.querySelectorAll("[data-tab-want]:not([data-tab-seen])")].map(
+      (element) => `not reached by Tab: ${element.tagName.toLowerCase()} "${element.textContent?.trim()}"`,
+    ),
+  );
+  return [...new Set([...problems, ...missed])].join("\n");
+}

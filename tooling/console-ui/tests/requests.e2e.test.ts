@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Dev, fixtures, openBrowser, SECRET, shoot, startDev, texts } from "./harness.ts";
+import { type Dev, fixtures, openBrowser, SECRET, shoot, startDev, tabThroughProblems, texts } from "./harness.ts";
 
 /**
  * The requests view: the request log newest first with status and signer, Cloud Infinite's requests with their
@@ -66,7 +66,7 @@ describe("the requests view in headless Chromium against cosfn dev", () => {
     expect(purge).toContain("cdn");
     expect(purge).toContain("https://static.example.com/docs/");
     await shoot(page, "requests-purge");
-  });
+  }, 120_000);
 
   it("shows Cloud Infinite's requests with their answers on their tab, live", async () => {
     await page.getByRole("link", { name: "Cloud Infinite" }).click();
@@ -87,5 +87,6 @@ describe("the requests view in headless Chromium against cosfn dev", () => {
     // Only ci requests on this tab.
     expect((await names("request")).every((text) => text.includes("ci"))).toBe(true);
     await shoot(page, "requests-ci");
-  });
+    expect(await tabThroughProblems(page)).toBe("");
+  }, 120_000);
 });

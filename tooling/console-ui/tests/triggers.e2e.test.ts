@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Dev, fixtures, openBrowser, shoot, startDev, texts } from "./harness.ts";
+import { type Dev, fixtures, openBrowser, shoot, startDev, tabThroughProblems, texts } from "./harness.ts";
 
 /** The triggers view: the bound rules, one added with the form (an upload it matches runs), then removed. */
 const BUCKET = "triggersbucket-1250000000";
@@ -66,6 +66,7 @@ describe("the triggers view in headless Chromium against cosfn dev", () => {
     await expect.poll(() => names("rule")).toHaveLength(2);
     expect((await bound()).map((rule) => rule.prefix)).toEqual(["uploads/", "drop/"]);
     await shoot(page, "triggers");
+    expect(await tabThroughProblems(page)).toBe("");
 
     // The same filter for another function overlaps it: refused as COS refuses it, in the API's words.
     await page.getByTestId("trigger-function").selectOption("cdn-purge");
@@ -75,7 +76,7 @@ describe("the triggers view in headless Chromium against cosfn dev", () => {
 
     await dev.put(BUCKET, "drop/报告.zip", zip, "application/zip");
     await expect.poll(() => eventLine("drop/报告.zip"), { timeout: 60_000 }).toMatch(/succeeded\s+auto-decompress/);
-  });
+  }, 120_000);
 
   it("removes a rule after its confirmation (Escape cancels), and an upload it matched runs nothing", async () => {
     await page.goto(`${dev.consoleUrl}#view=triggers`);
@@ -94,5 +95,5 @@ describe("the triggers view in headless Chromium against cosfn dev", () => {
 
     await dev.put(BUCKET, "drop/again.zip", zip, "application/zip");
     expect(await eventLine("drop/again.zip")).toMatch(/none/);
-  });
+  }, 120_000);
 });
