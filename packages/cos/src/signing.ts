@@ -3,11 +3,16 @@ import type { CosCredentials } from "./sdk.ts";
 
 /** Text that encodes to itself. */
 const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
+/** What `encodeURIComponent` leaves and COS encodes. */
+const MARKS = /[!'()*]/;
 
 /** `encodeURIComponent` plus `!'()*`: how COS encodes names and values for signing, and keys in paths. */
 export function camSafeUrlEncode(text: string): string {
   if (UNRESERVED.test(text)) return text;
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(text);
+  return !MARKS.test(encoded)
+    ? encoded
+    : encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The request path of an object key, as the SDK sends it: every character encoded but `/`. */
@@ -81,7 +86,7 @@ export class CosSigner {
   #keyTime = "";
   #keyEnd = 0;
   /** The sign key XORed with HMAC's inner and outer pads (RFC 2104), so that a signature is two one-shot hashes. */
-  #innerPad = Buffer.alloc(0);
+  #innerPad = "";
   #outerPad = Buffer.alloc(0);
 
   constructor(credentials: CosCredentials, now: () => number = Date.now) {
@@ -102,7 +107,8 @@ export class CosSigner {
       // HMAC-SHA1 with a key of at most 64 bytes (this one has 40): the key zero-padded to 64, XORed with the pads.
       const padded = Buffer.alloc(64);
       padded.write(signKey, "latin1");
-      this.#innerPad = Buffer.from(padded.map((byte) => byte ^ 0x36));
+      // ASCII (hex digits and zeros XORed with 0x36), so kept as a string the request's string to sign is added to.
+      this.#innerPad = Buffer.from(padded.map((byte) => byte ^ 0x36)).toString("latin1");
       this.#outerPad = Buffer.from(padded.map((byte) => byte ^ 0x5c));
     }
     const [query, paramList] = canonical(request.query, () => true);
@@ -114,7 +120,7 @@ export class CosSigner {
     // One-shot hashes: a Hash or Hmac object per request cost several times the hashing itself.
     const digest = hash("sha1", formatString, "hex");
     const stringToSign = `sha1\n${this.#keyTime}\n${digest}\n`;
-    const inner = hash("sha1", Buffer.concat([this.#innerPad, Buffer.from(stringToSign, "latin1")]), "buffer");
+    const inner = hash("sha1", this.#innerPad + stringToSign, "buffer");
     const signature = hash("sha1", Buffer.concat([this.#outerPad, inner]), "hex");
     return `q-sign-algorithm=sha1&q-ak=${this.#credentials.secretId}&q-sign-time=${this.#keyTime}&q-key-time=${this.#keyTime}&q-header-list=${headerList}&q-url-param-list=${paramList}&q-signature=${signature}`;
   }
