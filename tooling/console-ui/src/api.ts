@@ -18,11 +18,21 @@ import type {
   ViewSection,
 } from "./api-types.ts";
 
-/** The API's `{ error: { code, message } }` as the message of an Error, worded as the API words it. */
-function failure(status: number, body: unknown): Error {
-  const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-  return new Error(error ? `${error.code}: ${error.message}` : `HTTP ${status}`);
+/** The API's refusal: its `{ error: { code, message } }` as the message, worded as the API words it, and its body. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly body: unknown;
+  constructor(status: number, body: unknown) {
+    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    super(error ? `${error.code}: ${error.message}` : `HTTP ${status}`);
+    this.status = status;
+    this.code = error?.code ?? "";
+    this.body = body;
+  }
 }
+
+const failure = (status: number, body: unknown) => new ApiError(status, body);
 
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(path, init);

@@ -1,10 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, contentUrl } from "./api.ts";
-import type { ObjectMetadata } from "./api-types.ts";
+import { ApiError, api, contentUrl } from "./api.ts";
+import type { ObjectMetadata, VersionInfo } from "./api-types.ts";
 import { Confirm } from "./confirm.tsx";
 import { formatSize, formatTime } from "./format.ts";
 import { folderOf, placeHash } from "./location.ts";
 import { Preview } from "./preview.tsx";
+import { Versions } from "./versions.tsx";
 
 function Pairs({ title, pairs }: { title: string; pairs: Record<string, string> }) {
   const entries = Object.entries(pairs);
@@ -53,18 +54,26 @@ export function Metadata({
         onChanged();
       })
       .catch((failure: Error) => setError(failure.message));
+  // A key with no current version (deleted in a versioned bucket) still has its versions: they are shown.
+  const [orphans, setOrphans] = useState<VersionInfo[]>([]);
   useEffect(() => {
     setObject(null);
     setError("");
+    setOrphans([]);
     api
       .object(bucket, objectKey)
       .then(setObject)
-      .catch((failure: Error) => setError(failure.message));
+      .catch((failure: Error) => {
+        setError(failure.message);
+        const versions = failure instanceof ApiError && (failure.body as { versions?: VersionInfo[] })?.versions;
+        if (versions) setOrphans(versions);
+      });
   }, [bucket, objectKey, revision]);
   return (
     <aside class="metadata" aria-label="Object metadata" data-testid="metadata">
       <h2 class="key">{objectKey}</h2>
       {error && <p class="error">{error}</p>}
+      {orphans.length > 0 && <Versions bucket={bucket} objectKey={objectKey} versions={orphans} />}
       {object && (
         <>
           <p class="actions">
@@ -142,16 +151,7 @@ export function Metadata({
           <Pairs title="Headers" pairs={object.headers} />
           <Pairs title="x-cos-meta-*" pairs={object.meta} />
           <Pairs title="Tags" pairs={object.tags} />
-          <h3>Versions</h3>
-          <ol class="versions">
-            {object.versions.map((version) => (
-              <li key={version.versionId}>
-                <span class="key">{version.versionId}</span>{" "}
-                {version.deleteMarker ? "delete marker" : formatSize(version.size)} {formatTime(version.lastModified)}{" "}
-                {version.isLatest && "(latest)"}
-              </li>
-            ))}
-          </ol>
+          <Versions bucket={bucket} objectKey={objectKey} versions={object.versions} />
         </>
       )}
     </aside>

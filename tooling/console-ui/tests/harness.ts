@@ -48,7 +48,7 @@ export interface Dev {
 
 /** Starts `cosfn dev` on free ports with this config (buckets, triggers, retry delays) and waits for its banner. */
 export async function startDev(config: {
-  buckets: string[];
+  buckets: (string | { name: string; versioning?: "Enabled" })[];
   triggers: TriggerConfig[];
   retryDelaysSeconds?: number[];
 }): Promise<Dev> {

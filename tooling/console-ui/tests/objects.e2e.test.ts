@@ -7,12 +7,13 @@ import { type Dev, fixtures, openBrowser, REGION, shoot, startDev, tabThroughPro
 /** The objects view as a person uses it: folders, opening by path or COS URL, search, previews, upload, delete. */
 const BUCKET = "consolebucket-1250000000";
 const CHINESE = "docs/报告 2024/第一季度.txt";
+const VERSIONED = "versionedbucket-1250000000";
 let dev: Dev;
 let browser: Browser | undefined;
 let page: Page;
 
 beforeAll(async () => {
-  dev = await startDev({ buckets: [BUCKET], triggers: [] });
+  dev = await startDev({ buckets: [BUCKET, { name: VERSIONED, versioning: "Enabled" }], triggers: [] });
   for (const key of ["docs/a b.txt", "docs/../up.txt", CHINESE, "top.txt"]) await dev.put(BUCKET, key, key);
   ({ browser, page } = await openBrowser());
 }, 120_000);
@@ -169,6 +170,29 @@ describe("the objects view in headless Chromium against cosfn dev", () => {
     await expect.poll(() => names("object-link")).not.toContain("top.txt");
     expect(await dev.cos().head(BUCKET, "top.txt")).toBeNull();
     expect(new URL(page.url()).hash).not.toContain("key=");
+  });
+
+  it("downloads each version of a key in a versioned bucket; a delete there leaves a delete marker", async () => {
+    await dev.put(VERSIONED, "notes/版本.txt", "first");
+    await dev.put(VERSIONED, "notes/版本.txt", "second, longer");
+    await page.goto(`${dev.consoleUrl}#bucket=${VERSIONED}&prefix=notes/&key=${encodeURIComponent("notes/版本.txt")}`);
+    await expect.poll(() => panel().getByTestId("version").count()).toBe(2);
+    const bodies = await panel()
+      .getByTestId("version-download")
+      .evaluateAll((links) =>
+        Promise.all(links.map(async (link) => (await fetch((link as HTMLAnchorElement).href)).text())),
+      );
+    // Newest first.
+    expect(bodies).toEqual(["second, longer", "first"]);
+
+    await page.getByRole("button", { name: "Delete…" }).click();
+    await page.getByTestId("confirm").getByRole("button", { name: "Delete", exact: true }).click();
+    await expect.poll(() => names("object-link")).toEqual([]);
+    // The versions stay, under a delete marker.
+    await page.goto(`${dev.consoleUrl}#bucket=${VERSIONED}&prefix=notes/&key=${encodeURIComponent("notes/版本.txt")}`);
+    await expect.poll(() => panel().getByTestId("version").count()).toBe(3);
+    expect(await panel().getByTestId("version").first().textContent()).toContain("delete marker");
+    expect(await panel().getByTestId("version-download").count()).toBe(2);
   });
 
   it("reaches every link, button and field by Tab, each with a visible focus ring", async () => {
