@@ -26,11 +26,15 @@ export function matches(event: EmittedEvent, filter: EventFilter): boolean {
   return !filter.outcome || event.outcome === filter.outcome;
 }
 
-/** Adds or replaces an event, newest (by time) first. */
+/** At most this many events are kept in the page (the local cloud keeps 1,000 by default). */
+const KEPT = 1_000;
+
+/** Adds or replaces an event, newest (by time) first, keeping the newest `KEPT`. */
 export function merge(current: EmittedEvent[], event: EmittedEvent): EmittedEvent[] {
   const others = current.filter((other) => other.id !== event.id);
   const at = others.findIndex((other) => other.time <= event.time);
-  return at < 0 ? [...others, event] : [...others.slice(0, at), event, ...others.slice(at)];
+  const merged = at < 0 ? [...others, event] : [...others.slice(0, at), event, ...others.slice(at)];
+  return merged.length > KEPT ? merged.slice(0, KEPT) : merged;
 }
 
 /**
