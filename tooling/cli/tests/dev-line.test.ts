@@ -25,6 +25,7 @@ function line(key: string, result: unknown): string {
   const invocation: Invocation = {
     id: "1",
     functionName: "auto-decompress",
+    rule: { id: "r1", bucket: EXAMPLE_BUCKET, events: ["cos:ObjectCreated:*"], prefix: "", suffix: ".zip" },
     bucket: EXAMPLE_BUCKET,
     key,
     eventName: "cos:ObjectCreated:Put",

@@ -82,9 +82,19 @@ export interface Attempt {
   logs?: string;
 }
 
+/** The trigger rule that matched an event, as it was then. */
+export interface MatchedRule {
+  id: string;
+  bucket: string;
+  events: string[];
+  prefix: string;
+  suffix: string;
+}
+
 export interface Invocation {
   id: string;
   functionName: string;
+  rule: MatchedRule;
   status: string;
   attempts: Attempt[];
 }

@@ -83,6 +83,12 @@ export function EventItem({
             <h3>
               {invocation.functionName}: {invocation.status}
             </h3>
+            <p class="muted" data-testid="matched-rule">
+              rule: {invocation.rule.events.join(", ")} on{" "}
+              <span class="key">
+                {invocation.rule.bucket}/{invocation.rule.prefix}*{invocation.rule.suffix}
+              </span>
+            </p>
             <ol>
               {invocation.attempts.map((attempt, index) => (
                 <AttemptItem key={attempt.requestId} attempt={attempt} index={index} />

@@ -38,6 +38,18 @@ export function merge(current: EmittedEvent[], event: EmittedEvent): EmittedEven
 }
 
 /**
+ * The list as the API answered it, merged into the events shown: the answer's version of each event wins unless
+ * the stream changed that event since it opened; newest (by time) first, the newest `KEPT`.
+ */
+export function mergeLoaded(current: EmittedEvent[], loaded: EmittedEvent[], touched: ReadonlySet<string>) {
+  const fresh = loaded.filter((event) => !touched.has(event.id));
+  const replaced = new Set(fresh.map((event) => event.id));
+  const merged = [...current.filter((event) => !replaced.has(event.id)), ...fresh];
+  merged.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
+  return merged.length > KEPT ? merged.slice(0, KEPT) : merged;
+}
+
+/**
  * The events list's state: those the API lists for the filters, then every new one and every attempt from the
  * server-sent stream (shown when it passes the filters, as the outcome changes).
  */
@@ -51,25 +63,24 @@ export function useLiveEvents(filter: EventFilter): {
   const [live, setLive] = useState(false);
   const [error, setError] = useState("");
   useEffect(() => {
-    setEvents([]);
+    // The events already shown stay (filtered here) while the new filter's list loads: the list never blinks
+    // empty when a filter changes.
     setError("");
+    // Events the stream changed since it opened: fresher than what the list request answers.
+    const touched = new Set<string>();
     const stream = new EventSource("/api/events/stream");
     stream.onopen = () => {
       setLive(true);
       // Loaded once the stream is open, so that nothing emitted in between is missed (ids dedupe).
       api
         .events(filter)
-        .then((loaded) =>
-          setEvents((current) => {
-            const known = new Set(current.map((event) => event.id));
-            return [...current, ...loaded.filter((event) => !known.has(event.id))];
-          }),
-        )
+        .then((loaded) => setEvents((current) => mergeLoaded(current, loaded, touched)))
         .catch((failure: Error) => setError(failure.message));
     };
     stream.onerror = () => setLive(false);
     stream.addEventListener("event", (message) => {
       const event = JSON.parse((message as MessageEvent<string>).data) as EmittedEvent;
+      touched.add(event.id);
       setEvents((current) => merge(current, event));
     });
     stream.addEventListener("attempt", (message) => {
@@ -77,6 +88,7 @@ export function useLiveEvents(filter: EventFilter): {
         eventId: string;
         invocation: Invocation;
       };
+      touched.add(eventId);
       setEvents((current) =>
         current.map((event) => (event.id !== eventId ? event : withInvocation(event, invocation))),
       );

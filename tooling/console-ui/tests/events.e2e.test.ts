@@ -84,6 +84,9 @@ describe("the events view in headless Chromium against cosfn dev", () => {
     await expect.poll(() => event.textContent()).toMatch(/succeeded\s+auto-decompress/);
     await event.locator("summary").click();
     await event.getByText("auto-decompress: succeeded").waitFor();
+    expect(await event.getByTestId("matched-rule").first().textContent()).toBe(
+      `rule: cos:ObjectCreated:* on ${BUCKET}/uploads/*.zip`,
+    );
     const result = JSON.parse((await event.getByTestId("attempt-result").first().textContent()) as string);
     expect(result).toMatchObject({ failed: 0 });
     expect(await event.getByTestId("attempt-logs").first().textContent()).toContain("报告.zip");

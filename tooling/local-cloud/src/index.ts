@@ -129,6 +129,7 @@ export {
   type BoundRule,
   type Invocation,
   type InvocationAttempt,
+  type MatchedRule,
   type ScfHandler,
   type TriggerRule,
   Triggers,

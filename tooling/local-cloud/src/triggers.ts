@@ -64,10 +64,21 @@ export interface InvocationAttempt {
   logs: string;
 }
 
+/** The trigger rule that matched a change, as it was when it matched (it may have been removed since). */
+export interface MatchedRule {
+  id: string;
+  bucket: string;
+  events: string[];
+  prefix: string;
+  suffix: string;
+}
+
 /** One asynchronous invocation of a function by a trigger, with every attempt SCF's retry policy made. */
 export interface Invocation {
   id: string;
   functionName: string;
+  /** The rule whose match made this invocation. */
+  rule: MatchedRule;
   bucket: string;
   key: string;
   eventName: string;
@@ -205,6 +216,13 @@ export class Triggers {
       const invocation: Invocation = {
         id: randomUUID(),
         functionName: rule.functionName,
+        rule: {
+          id: rule.id,
+          bucket: rule.bucket,
+          events: [...rule.events],
+          prefix: rule.prefix ?? "",
+          suffix: rule.suffix ?? "",
+        },
         bucket: change.bucket,
         key: change.key,
         eventName,

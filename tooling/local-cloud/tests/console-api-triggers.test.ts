@@ -106,6 +106,15 @@ describe("the console's trigger rules", () => {
         ],
       },
     ]);
+    // Each invocation names the rule that matched.
+    const [event] = (events.json?.events ?? []) as { id: string; invocations: { rule: unknown }[] }[];
+    expect(event?.invocations[0]?.rule).toEqual({
+      id: rule?.id,
+      bucket: BUCKET,
+      events: ["cos:ObjectCreated:*"],
+      prefix: "audit/",
+      suffix: "",
+    });
   });
 
   it("refuses an overlapping rule of another function (409) and malformed ones (400), binding none", async () => {
