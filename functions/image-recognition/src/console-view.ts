@@ -61,7 +61,7 @@ async function loadImages(ctx: ImageRecognitionViewContext): Promise<ConsoleView
     .sort((a, b) => b.recognizedAt.localeCompare(a.recognizedAt));
   const shown = listed.length > IMAGE_LIMIT ? `the newest ${IMAGE_LIMIT} of ${listed.length}` : `${sidecars.length}`;
   const note = [
-    `${shown} images, the most recently recognized first, from the sidecars under ${config.sidecarPrefix} in ${buckets.join(", ")}`,
+    `${shown} ${shown === "1" ? "image" : "images"}, the most recently recognized first, from the sidecars under ${config.sidecarPrefix} in ${buckets.join(", ")}`,
     ...problems.map((problem) => `could not list ${problem}`),
   ].join("; ");
   return { sections: [{ title, note, columns: COLUMNS, rows: sidecars.map(row) }] };

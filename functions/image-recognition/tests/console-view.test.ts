@@ -26,6 +26,19 @@ describe("image-recognition's console view", () => {
     ]);
   });
 
+  it("counts one image in the singular", async () => {
+    // The next test writes this key again: its sidecar is replaced, not added.
+    await invokeHandler(
+      await loadImageRecognition(),
+      await uploadImage(test, "views/normal.jpg", photo("food-coffee.jpg")),
+    );
+    const [section] = (await view().load()).sections;
+    expect(section?.note).toBe(
+      `1 image, the most recently recognized first, from the sidecars under .cosfn/image-recognition/results/ in ${EXAMPLE_BUCKET}`,
+    );
+    expect(section?.rows).toHaveLength(1);
+  });
+
   it("shows each recognized image (as the object, for the console to show it) beside its labels and verdict, newest first", async () => {
     const main = await loadImageRecognition();
     const uploads = [
