@@ -2,6 +2,7 @@ import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { AttemptLog, TriggerRule } from "@cosfn/local-cloud";
+import type { DevTrigger } from "../dev-config.ts";
 import { deployedSettings, runFunction } from "../function-run.ts";
 
 /** What every function run of `cosfn dev` shares: the project, the local cloud's environment, the log file. */
@@ -14,22 +15,12 @@ export interface DevRuntime {
   logFile: string;
 }
 
-/** A COS trigger of a function, as the config gives it (or the console adds it). */
-export interface FunctionTrigger {
-  bucket: string;
-  events: string[];
-  prefix: string;
-  suffix: string;
-  function: string;
-  env: Record<string, string>;
-}
-
 /**
- * The trigger rule of one trigger: each matching change runs the function from source in a fresh process, with
+ * The trigger rule of one trigger (of the config, or one the console adds): each matching change runs the function from source in a fresh process, with
  * its serverless.yml environment and the trigger's `env`. The function's output goes to the attempt's logs, line
  * by line (the console shows them per attempt), and with the result to the log file.
  */
-export function functionRule(trigger: FunctionTrigger, runtime: DevRuntime): TriggerRule {
+export function functionRule(trigger: DevTrigger, runtime: DevRuntime): TriggerRule {
   const dir = join(runtime.root, "functions", trigger.function);
   return {
     bucket: trigger.bucket,
