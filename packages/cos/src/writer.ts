@@ -121,7 +121,17 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
   let failure: unknown;
   let partNumber = 0;
 
-  const startPart = (chunks: Uint8Array[]) => {
+  /**
+   * Once the write is a multipart upload, the chunks that follow are copied into part buffers, each reused once
+   * its part is stored: the chunks then die young, where held for a whole part they were promoted to the old
+   * generation and freed only by full garbage collections, which cost far more than the copy (a stream of 1 GiB
+   * through 8 MiB parts saw up to 78 of them, 1.5 s of CPU). At most `parallelism + 1` buffers, as before.
+   */
+  const spare: Buffer[] = [];
+  let filling: Buffer | undefined;
+  let filled = 0;
+
+  const startPart = (chunks: Uint8Array[], buffer?: Buffer) => {
     const number = ++partNumber;
     const work = withRetries(
       () =>
@@ -145,8 +155,32 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
         failure ??= error;
       },
     );
-    const tracked = work.finally(() => inFlight.delete(tracked));
+    const tracked = work.finally(() => {
+      inFlight.delete(tracked);
+      if (buffer) spare.push(buffer);
+    });
     inFlight.add(tracked);
+  };
+
+  /** Sends the filled part buffer as the next part, then waits while `parallelism` parts are in flight. */
+  const sendFilled = async () => {
+    startPart([(filling as Buffer).subarray(0, filled)], filling);
+    filling = undefined;
+    filled = 0;
+    while (inFlight.size >= parallelism) await Promise.race(inFlight);
+    if (failure) throw failure;
+  };
+
+  /** Copies a chunk into part buffers, sending each full one once more data follows it. */
+  const copyIn = async (chunk: Uint8Array) => {
+    for (let at = 0; at < chunk.length; ) {
+      if (filled === partSize) await sendFilled();
+      filling ??= spare.pop() ?? Buffer.allocUnsafe(partSize);
+      const take = Math.min(partSize - filled, chunk.length - at);
+      filling.set(chunk.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+    }
   };
 
   try {
@@ -155,6 +189,10 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
       signal?.throwIfAborted();
       crc.update(chunk);
       size += chunk.length;
+      if (uploadId !== undefined) {
+        await copyIn(chunk);
+        continue;
+      }
       pending.push(chunk);
       pendingBytes += chunk.length;
       // A part is sent only once more data follows it, so the last part is never empty.
@@ -173,6 +211,10 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
         while (inFlight.size >= parallelism) await Promise.race(inFlight);
         if (failure) throw failure;
       }
+      if (uploadId !== undefined) {
+        // The rest (at most a part) goes into the first part buffer; from now on chunks are copied as they come.
+        for (const held of takePart(pendingBytes)) await copyIn(held);
+      }
     }
 
     if (uploadId === undefined) {
@@ -188,7 +230,7 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
       return { size, etag: String(answer.etag ?? "").replace(/"/g, ""), crc64: digest, parts: 0 };
     }
 
-    if (pendingBytes > 0) startPart(takePart(pendingBytes));
+    if (filled > 0) startPart([(filling as Buffer).subarray(0, filled)], filling);
     await Promise.all(inFlight);
     if (failure) throw failure;
     done.sort((a, b) => a.PartNumber - b.PartNumber);

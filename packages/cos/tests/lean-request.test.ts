@@ -161,6 +161,40 @@ describe("answers", () => {
   });
 });
 
+describe("multipart bodies copied into part buffers", () => {
+  it("stores the exact bytes whatever the chunks: parts split inside chunks, a chunk of several parts, an exact end", async () => {
+    const MIB = 1024 * 1024;
+    const cases: { key: string; chunks: number[]; parts: number }[] = [
+      // Ends exactly at a part boundary: the last part is a full buffer.
+      {
+        key: "exact.bin",
+        chunks: Array.from({ length: 29 }, () => 104_858).concat([MIB * 3 - 104_858 * 29]),
+        parts: 3,
+      },
+      // One chunk of three and a half parts first, then small ones.
+      { key: "huge-chunk.bin", chunks: [3.5 * MIB, 1000, 70_000, MIB, 1], parts: 5 },
+      // Chunks larger than a part once the upload is multipart.
+      { key: "large-chunks.bin", chunks: [600_000, 600_000, 2.5 * MIB, 1.5 * MIB, 3], parts: 6 },
+    ];
+    let seed = 20;
+    for (const { key, chunks, parts } of cases) {
+      const pieces = chunks.map((length) => bytes(length, seed++));
+      const data = Buffer.concat(pieces);
+      const result = await client.writeObject({
+        bucket: BUCKET,
+        key,
+        body: Readable.from(pieces),
+        partSize: MIB,
+        parallelism: 2,
+      });
+      expect(result).toMatchObject({ size: data.length, parts, crc64: crc64(data) });
+      expect(cloud.store.head(BUCKET, key)).toMatchObject({ size: data.length, crc64: crc64(data) });
+      expect(sha256(await stored(cloud, key))).toBe(sha256(data));
+    }
+    expect(cloud.store.listUploads(BUCKET)).toEqual([]);
+  });
+});
+
 describe("abort", () => {
   it("abandons a part in flight when the signal aborts, and aborts the multipart upload", async () => {
     cloud.faults.add({ fault: { kind: "latency", ms: 10_000 }, method: "PUT", pattern: /slow\.bin.*partNumber=2/ });
