@@ -1,7 +1,9 @@
 // Benchmark: put and get of one large object through the local cloud with @cosfn/cos (multipart upload,
 // streamed download), against writing and reading the same bytes on local disk in the same run.
-// Reports throughput and the peak memory (VmHWM) of the local-cloud process. Run by `cosfn bench`:
-//   npm run bench -- local-cloud-put-get --size 2GiB --runs 3
+// Then `--small N` small puts (4 KiB, 8 at once). Reports throughput, the local cloud's CPU time per MiB and per
+// small put, and the peak memory (VmHWM) of the local-cloud process; `--console on` runs the local cloud with its
+// web console on (every change kept in its event log), to compare with a run without. Run by `cosfn bench`:
+//   npm run bench -- local-cloud-put-get --size 2GiB --runs 3 [--small 2000] [--console on]
 import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -15,8 +17,17 @@ import { createCosClient } from "@cosfn/cos";
 import { report } from "../src/metrics.ts";
 
 const { values } = parseArgs({
-  options: { size: { type: "string", default: "2GiB" }, runs: { type: "string", default: "3" } },
+  options: {
+    size: { type: "string", default: "2GiB" },
+    runs: { type: "string", default: "3" },
+    small: { type: "string", default: "2000" },
+    console: { type: "string", default: "off" },
+  },
 });
+const smallPuts = Number(values.small);
+if (values.console !== "on" && values.console !== "off")
+  throw new Error(`--console ${values.console}: expected on or off`);
+const withConsole = values.console === "on";
 const size = parseSize(values.size);
 const runs = Number(values.runs);
 const CHUNK = 1024 * 1024;
@@ -65,9 +76,14 @@ const mbps = (bytes: number, ms: number) => bytes / 1024 ** 2 / (ms / 1000);
 
 const server = spawn(
   process.execPath,
-  ["--import", "tsx", fileURLToPath(new URL("local-cloud-server.ts", import.meta.url))],
+  [
+    "--import",
+    "tsx",
+    fileURLToPath(new URL("local-cloud-server.ts", import.meta.url)),
+    ...(withConsole ? ["--console"] : []),
+  ],
   {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", "inherit"],
   },
 );
 const ready = await new Promise<{ endpoint: string; credentials: { secretId: string; secretKey: string } }>(
@@ -75,9 +91,25 @@ const ready = await new Promise<{ endpoint: string; credentials: { secretId: str
     server.stdout.once("data", (line: Buffer) => resolve(JSON.parse(line.toString())));
   },
 );
+/** The local cloud's CPU time so far, in ms (it answers a line `cpu` on its stdin). */
+function serverCpuMs(): Promise<number> {
+  return new Promise((resolve) => {
+    server.stdout.once("data", (line: Buffer) => resolve((JSON.parse(line.toString()) as { cpuMs: number }).cpuMs));
+    server.stdin.write("cpu\n");
+  });
+}
 const client = createCosClient({ region: "ap-guangzhou", credentials: ready.credentials, endpoint: ready.endpoint });
 const dir = await mkdtemp(join(tmpdir(), "cosfn-bench-"));
-const results: Record<string, number[]> = { "disk write": [], "disk read": [], "cos put": [], "cos get": [] };
+const results: Record<string, number[]> = {
+  "disk write": [],
+  "disk read": [],
+  "cos put": [],
+  "cos get": [],
+  "server CPU per MiB put+get": [],
+  "small puts": [],
+  "server CPU per small put": [],
+};
+const SMALL = Buffer.alloc(4096, 7);
 
 try {
   for (let run = 0; run < runs; run++) {
@@ -90,6 +122,7 @@ try {
     await rm(join(dir, "baseline.bin"));
 
     t = performance.now();
+    const cpuBefore = await serverCpuMs();
     const put = await client.writeObject({
       bucket: "bench-1250000000",
       key: "big.bin",
@@ -104,6 +137,21 @@ try {
     await pipeline(client.readStream("bench-1250000000", "big.bin"), out);
     results["cos get"]?.push(performance.now() - t);
     if (out.bytes() !== size) throw new Error(`read ${out.bytes()} bytes, expected ${size}`);
+    results["server CPU per MiB put+get"]?.push(((await serverCpuMs()) - cpuBefore) / (size / 1024 ** 2));
+
+    const smallCpuBefore = await serverCpuMs();
+    t = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < smallPuts) {
+          const i = next++;
+          await client.writeObject({ bucket: "bench-1250000000", key: `small/${run}/${i}.bin`, body: SMALL });
+        }
+      }),
+    );
+    results["small puts"]?.push(smallPuts / ((performance.now() - t) / 1000));
+    results["server CPU per small put"]?.push(((await serverCpuMs()) - smallCpuBefore) / smallPuts);
   }
   const peak = await peakMemory(server.pid as number);
   const rate = (label: string) => (results[label] ?? []).map((ms) => mbps(size, ms));
@@ -115,10 +163,14 @@ try {
       { label: "disk read", unit: "MiB/s", values: rate("disk read"), higherIsBetter: true },
       { label: "cos put", unit: "MiB/s", values: rate("cos put"), baseline: "disk write", higherIsBetter: true },
       { label: "cos get", unit: "MiB/s", values: rate("cos get"), baseline: "disk read", higherIsBetter: true },
+      { label: "server CPU per MiB put+get", unit: "ms", values: results["server CPU per MiB put+get"] ?? [] },
+      { label: "small puts", unit: "puts/s", values: results["small puts"] ?? [], higherIsBetter: true },
+      { label: "server CPU per small put", unit: "ms", values: results["server CPU per small put"] ?? [] },
       { label: "server peak RSS", unit: "bytes", values: [peak] },
     ],
     notes: [
-      `object of ${size} bytes; multipart put with 16 MiB parts, 4 in flight; ${runs} runs`,
+      `object of ${size} bytes; multipart put with 16 MiB parts, 4 in flight; ${smallPuts} puts of 4 KiB, 8 at once; ${runs} runs`,
+      `the local cloud ${withConsole ? "with" : "without"} its web console`,
       `client process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
     ],
   });

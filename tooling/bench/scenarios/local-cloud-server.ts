@@ -3,7 +3,9 @@
 import { createInterface } from "node:readline";
 import { startLocalCloud } from "@cosfn/local-cloud";
 
-const cloud = await startLocalCloud({ buckets: ["bench-1250000000"] });
+// `--console`: with the web console on (its event log keeps every change), as `cosfn dev` runs it.
+const withConsole = process.argv.includes("--console");
+const cloud = await startLocalCloud({ buckets: ["bench-1250000000"], ...(withConsole && { console: {} }) });
 process.stdout.write(`${JSON.stringify({ endpoint: cloud.endpoint, credentials: cloud.credentials[0] })}\n`);
 createInterface({ input: process.stdin }).on("line", (line) => {
   if (line.trim() !== "cpu") return;

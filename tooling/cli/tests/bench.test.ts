@@ -12,7 +12,20 @@ describe("cosfn bench", () => {
     timeout: 120_000,
   }, async () => {
     const out = join(dir, "results.json");
-    const result = await runCli(["bench", "local-cloud-put-get", "--size", "8MiB", "--runs", "1", "--out", out]);
+    const result = await runCli([
+      "bench",
+      "local-cloud-put-get",
+      "--size",
+      "8MiB",
+      "--runs",
+      "1",
+      "--small",
+      "40",
+      "--console",
+      "on",
+      "--out",
+      out,
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^machine: \d+ x .+, \d+ GiB, Node v\d+/);
     expect(result.stdout).toContain("| cos put |");
@@ -23,6 +36,10 @@ describe("cosfn bench", () => {
     const put = scenario.metrics.find((m: { label: string }) => m.label === "cos put");
     expect(put).toMatchObject({ unit: "MiB/s", runs: 1, baseline: "disk write" });
     expect(put.ratio).toBeGreaterThan(0);
+    const smallCpu = scenario.metrics.find((m: { label: string }) => m.label === "server CPU per small put");
+    expect(smallCpu).toMatchObject({ unit: "ms", runs: 1 });
+    expect(smallCpu.median).toBeGreaterThan(0);
+    expect(scenario.notes).toContain("the local cloud with its web console");
     expect(scenario.metrics.find((m: { label: string }) => m.label === "server peak RSS").median).toBeGreaterThan(
       10 * 1024 * 1024,
     );

@@ -62,7 +62,7 @@ describe("cosfn exit statuses and usage", { timeout: 60_000 }, () => {
     const result = await runBin(["bench", "local-cloud-put-get", "--samples", "3"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
-      "unknown option --samples for local-cloud-put-get (local-cloud-put-get takes --size --runs)",
+      "unknown option --samples for local-cloud-put-get (local-cloud-put-get takes --size --runs --small --console)",
     );
   });
 

@@ -23,7 +23,7 @@ export const SCENARIO_OPTIONS: Record<string, readonly string[]> = {
     "cpu-prof",
   ],
   "image-recognition": ["runs", "megapixels", "parts", "images", "concurrency"],
-  "local-cloud-put-get": ["size", "runs"],
+  "local-cloud-put-get": ["size", "runs", "small", "console"],
 };
 
 export const help = `Usage: cosfn bench [scenario ...] [scenario options]
