@@ -146,6 +146,29 @@ describe("answers", () => {
     expect(cloud.store.head(BUCKET, "down.txt")).toBeUndefined();
   });
 
+  it("gives up on a connection silent for timeoutMs (ETIMEDOUT, transient) and retries", async () => {
+    const patient = createCosClient(
+      { region: REGION, timeoutMs: 2000 },
+      {
+        TENCENTCLOUD_SECRETID: TEMPORARY.secretId,
+        TENCENTCLOUD_SECRETKEY: TEMPORARY.secretKey,
+        TENCENTCLOUD_SESSIONTOKEN: TEMPORARY.sessionToken,
+        COSFN_COS_ENDPOINT: cloud.endpoint,
+      },
+    );
+    const before = cloud.faults.injected.latency;
+    cloud.faults.add({ fault: { kind: "latency", ms: 10_000 }, method: "PUT", pattern: /silent\.txt/, times: 2 });
+    const error = await patient
+      .writeObject({ bucket: BUCKET, key: "silent.txt", body: "x", attempts: 1 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(CosRequestError);
+    expect(error).toMatchObject({ code: "ETIMEDOUT", retryable: true, key: "silent.txt" });
+    const result = await patient.writeObject({ bucket: BUCKET, key: "silent.txt", body: "answered the second time" });
+    expect(cloud.faults.injected.latency - before).toBe(2);
+    expect(result.size).toBe(24);
+    expect((await stored(cloud, "silent.txt")).toString()).toBe("answered the second time");
+  });
+
   it("detects bytes that changed after they were checksummed: COS's CRC-64 differs (ChecksumMismatch)", async () => {
     // The body's chunk is changed after the writer read (and checksummed) it, before it is sent.
     const chunk = Buffer.from("original bytes");
