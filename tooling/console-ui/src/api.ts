@@ -1,3 +1,4 @@
+import { CosfnError } from "@cosfn/errors";
 // The typed client of the console's JSON API (tooling/local-cloud/README.md, "The console's JSON API").
 import type {
   BucketInfo,
@@ -19,15 +20,17 @@ import type {
 } from "./api-types.ts";
 
 /** The API's refusal: its `{ error: { code, message } }` as the message, worded as the API words it, and its body. */
-export class ApiError extends Error {
+export class ApiError extends CosfnError {
+  override readonly name: string = "ApiError";
   readonly status: number;
-  readonly code: string;
   readonly body: unknown;
   constructor(status: number, body: unknown) {
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    super(error ? `${error.code}: ${error.message}` : `HTTP ${status}`);
+    // A 5xx or a 429 may pass if tried again; a refusal will not.
+    super(error?.code ?? "", error ? `${error.code}: ${error.message}` : `HTTP ${status}`, {
+      transient: status >= 500 || status === 429,
+    });
     this.status = status;
-    this.code = error?.code ?? "";
     this.body = body;
   }
 }

@@ -1,16 +1,18 @@
 import type { IncomingMessage } from "node:http";
+import { PermanentError } from "@cosfn/errors";
 
 /** At most this many bytes in a JSON request body. */
 export const MAX_JSON_BYTES = 64 * 1024;
 
 /** A request body that cannot be used: its status and code are what the console answers. */
-export class BodyError extends Error {
+export class BodyError extends PermanentError {
+  override readonly name: string = "BodyError";
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
