@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import {
   copyFile,
   type FileHandle,
@@ -17,9 +17,9 @@ import {
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { Crc64, crc64, crc64Combine } from "@cosfn/checksums";
+import { Readable } from "node:stream";
+import { crc64, crc64Combine } from "@cosfn/checksums";
+import { type WrittenBody, writeBodyFile } from "./body-file.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_LIST, MAX_OBJECT_BYTES, MAX_PARTS, MIN_PART_BYTES } from "./limits.ts";
 
@@ -824,34 +824,13 @@ export class ObjectStore {
     return join(this.#bucketDir(bucket), "journal.jsonl");
   }
 
-  async #writeTemp(
-    body: NodeJS.ReadableStream,
-    limit: number,
-    file = this.#tempName(),
-  ): Promise<{ file: string; size: number; md5: string; crc64: string }> {
-    const md5 = createHash("md5");
-    const crc = new Crc64();
-    let size = 0;
-    try {
-      await pipeline(
-        body,
-        counter((chunk) => {
-          size += chunk.length;
-          if (size > limit)
-            throw new CosError(
-              "EntityTooLarge",
-              `your proposed upload exceeds the maximum allowed size of ${limit} bytes`,
-            );
-          md5.update(chunk);
-          crc.update(chunk);
-        }),
-        createWriteStream(file),
-      );
-    } catch (error) {
-      await unlink(file).catch(() => {});
-      throw error;
-    }
-    return { file, size, md5: md5.digest("hex"), crc64: crc.digest() };
+  #writeTemp(body: NodeJS.ReadableStream, limit: number, file = this.#tempName()): Promise<WrittenBody> {
+    return writeBodyFile(
+      body,
+      file,
+      limit,
+      () => new CosError("EntityTooLarge", `your proposed upload exceeds the maximum allowed size of ${limit} bytes`),
+    );
   }
 
   async #commit(
@@ -1215,19 +1194,6 @@ export function pickAttributes(object: StoredObject): ObjectAttributes {
     storageClass: object.storageClass,
     tags: object.tags.map(([k, v]) => [k, v]),
   };
-}
-
-function counter(onChunk: (chunk: Buffer) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      try {
-        onChunk(chunk);
-        callback(null, chunk);
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
-  });
 }
 
 function ignoreMissing(error: unknown): void {

@@ -1,0 +1,194 @@
+import { createHash } from "node:crypto";
+import { type FileHandle, open, unlink } from "node:fs/promises";
+import { finished } from "node:stream";
+import { Crc64 } from "@cosfn/checksums";
+
+/** What a body written to its file was: its length, MD5 (hex) and CRC-64 (COS's decimal form). */
+export interface WrittenBody {
+  file: string;
+  size: number;
+  md5: string;
+  crc64: string;
+}
+
+/**
+ * The bytes of a body are copied into blocks of this size, each written to the file in one call: a socket hands
+ * the body over in chunks of up to 64 KiB, which die young once copied (no chunk is held while the disk catches
+ * up, so none is promoted and freed only by a full collection), and the file gets one write per MiB instead of
+ * one per chunk.
+ */
+export const BODY_BLOCK_BYTES = 1024 * 1024;
+/** Blocks kept for the next bodies once written: enough for a few uploads at once, not more. */
+const SPARE_BLOCKS = 8;
+/** Blocks of one body waiting for the disk (the one being written included) before its stream is paused. */
+const BLOCKS_IN_FLIGHT = 2;
+const spare: Buffer[] = [];
+
+function takeBlock(): Buffer {
+  return spare.pop() ?? Buffer.allocUnsafeSlow(BODY_BLOCK_BYTES);
+}
+
+function giveBlock(block: Buffer): void {
+  if (spare.length < SPARE_BLOCKS) spare.push(block);
+}
+
+/**
+ * Streams `body` into a new `file`, hashing it (MD5 and CRC-64) on the way; more than `limit` bytes fail with
+ * `tooLarge()`. The file is complete and closed when the promise resolves; on any failure (the body's, the
+ * limit's, the disk's) it is removed and the body destroyed.
+ */
+export async function writeBodyFile(
+  body: NodeJS.ReadableStream,
+  file: string,
+  limit: number,
+  tooLarge: () => Error,
+): Promise<WrittenBody> {
+  const md5 = createHash("md5");
+  const crc = new Crc64();
+  let size = 0;
+  let handle: FileHandle | undefined;
+  const blocks = new BlockWriter();
+  try {
+    handle = await open(file, "w");
+    const target = handle;
+    await new Promise<void>((resolve, reject) => {
+      const stream = body as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
+      let failed = false;
+      const fail = (error: Error) => {
+        if (failed) return;
+        failed = true;
+        stream.removeListener("data", onData);
+        stream.destroy?.(error);
+        reject(error);
+      };
+      let paused = false;
+      blocks.start(target, fail, () => {
+        if (paused && blocks.backlog < BLOCKS_IN_FLIGHT) {
+          paused = false;
+          stream.resume();
+        }
+      });
+      function onData(chunk: Buffer | string): void {
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        size += bytes.length;
+        if (size > limit) {
+          fail(tooLarge());
+          return;
+        }
+        md5.update(bytes);
+        crc.update(bytes);
+        blocks.add(bytes);
+        if (!paused && blocks.backlog >= BLOCKS_IN_FLIGHT) {
+          paused = true;
+          stream.pause();
+        }
+      }
+      stream.on("data", onData);
+      finished(stream, (error) => {
+        stream.removeListener("data", onData);
+        if (error) fail(error);
+        else if (!failed) blocks.end().then(resolve, fail);
+      });
+    });
+    await handle.close();
+    handle = undefined;
+  } catch (error) {
+    await blocks.settled();
+    await handle?.close().catch(() => {});
+    await unlink(file).catch(() => {});
+    throw error;
+  } finally {
+    blocks.release();
+  }
+  return { file, size, md5: md5.digest("hex"), crc64: crc.digest() };
+}
+
+/** Copies chunks into blocks and writes the full ones to a file, one write at a time, in order. */
+class BlockWriter {
+  #file: FileHandle | undefined;
+  #fail: (error: Error) => void = () => {};
+  #drained: () => void = () => {};
+  #block: Buffer | undefined;
+  #filled = 0;
+  #position = 0;
+  readonly #queue: { block: Buffer; length: number }[] = [];
+  #writing: Promise<void> | undefined;
+
+  start(file: FileHandle, fail: (error: Error) => void, drained: () => void): void {
+    this.#file = file;
+    this.#fail = fail;
+    this.#drained = drained;
+  }
+
+  /** Full blocks not yet written, the one being written included. */
+  get backlog(): number {
+    return this.#queue.length + (this.#writing ? 1 : 0);
+  }
+
+  add(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      this.#block ??= takeBlock();
+      const copied = chunk.copy(this.#block, this.#filled, at);
+      this.#filled += copied;
+      at += copied;
+      if (this.#filled === BODY_BLOCK_BYTES) this.#queueBlock();
+    }
+  }
+
+  /** Writes the last, partial block; resolves once every block is on its way to the disk and written. */
+  async end(): Promise<void> {
+    if (this.#filled > 0) this.#queueBlock();
+    while (this.#writing) await this.#writing;
+  }
+
+  /** Resolves once no write is in progress (after a failure, before the file is closed and removed). */
+  async settled(): Promise<void> {
+    this.#queue.length = 0;
+    while (this.#writing) await this.#writing.catch(() => {});
+  }
+
+  /** Gives the blocks back for the next bodies. */
+  release(): void {
+    for (const { block } of this.#queue.splice(0)) giveBlock(block);
+    if (this.#block) giveBlock(this.#block);
+    this.#block = undefined;
+  }
+
+  #queueBlock(): void {
+    this.#queue.push({ block: this.#block as Buffer, length: this.#filled });
+    this.#block = undefined;
+    this.#filled = 0;
+    if (!this.#writing) this.#next();
+  }
+
+  #next(): void {
+    const next = this.#queue.shift();
+    if (!next) {
+      this.#writing = undefined;
+      return;
+    }
+    const position = this.#position;
+    this.#position += next.length;
+    this.#writing = writeAll(this.#file as FileHandle, next.block, next.length, position).then(
+      () => {
+        giveBlock(next.block);
+        this.#next();
+        this.#drained();
+      },
+      (error: Error) => {
+        this.#writing = undefined;
+        this.#queue.length = 0;
+        this.#fail(error);
+      },
+    );
+  }
+}
+
+async function writeAll(file: FileHandle, block: Buffer, length: number, position: number): Promise<void> {
+  let written = 0;
+  while (written < length) {
+    const { bytesWritten } = await file.write(block, written, length - written, position + written);
+    written += bytesWritten;
+  }
+}
