@@ -3,7 +3,10 @@
 // Then `--small N` small puts (4 KiB, 8 at once). Reports throughput, the local cloud's CPU time per MiB and per
 // small put, and the peak memory (VmHWM) of the local-cloud process; `--console on` runs the local cloud with its
 // web console on (every change kept in its event log), to compare with a run without. Run by `cosfn bench`:
-//   npm run bench -- local-cloud-put-get --size 2GiB --runs 3 [--small 2000] [--console on]
+//   npm run bench -- local-cloud-put-get --size 2GiB --runs 3 [--small 2000] [--console on] [--profile DIR]
+//   [--local-cloud PATH]
+// `--profile DIR` runs the local-cloud process with `--cpu-prof`, its profile written to DIR when it exits;
+// `--local-cloud PATH` runs another checkout's local cloud (the `src/index.ts` at PATH), to compare two versions.
 import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -22,6 +25,8 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     small: { type: "string", default: "2000" },
     console: { type: "string", default: "off" },
+    profile: { type: "string" },
+    "local-cloud": { type: "string" },
   },
 });
 const smallPuts = Number(values.small);
@@ -77,10 +82,12 @@ const mbps = (bytes: number, ms: number) => bytes / 1024 ** 2 / (ms / 1000);
 const server = spawn(
   process.execPath,
   [
+    ...(values.profile ? ["--cpu-prof", "--cpu-prof-dir", values.profile] : []),
     "--import",
     "tsx",
     fileURLToPath(new URL("local-cloud-server.ts", import.meta.url)),
     ...(withConsole ? ["--console"] : []),
+    ...(values["local-cloud"] ? ["--local-cloud", values["local-cloud"]] : []),
   ],
   {
     stdio: ["pipe", "pipe", "inherit"],
@@ -105,6 +112,7 @@ const results: Record<string, number[]> = {
   "disk read": [],
   "cos put": [],
   "cos get": [],
+  "server CPU per MiB put": [],
   "server CPU per MiB put+get": [],
   "small puts": [],
   "server CPU per small put": [],
@@ -131,6 +139,7 @@ try {
       parallelism: 4,
     });
     results["cos put"]?.push(performance.now() - t);
+    results["server CPU per MiB put"]?.push(((await serverCpuMs()) - cpuBefore) / (size / 1024 ** 2));
     if (put.size !== size) throw new Error(`stored ${put.size} bytes, expected ${size}`);
     t = performance.now();
     const out = sink();
@@ -163,6 +172,7 @@ try {
       { label: "disk read", unit: "MiB/s", values: rate("disk read"), higherIsBetter: true },
       { label: "cos put", unit: "MiB/s", values: rate("cos put"), baseline: "disk write", higherIsBetter: true },
       { label: "cos get", unit: "MiB/s", values: rate("cos get"), baseline: "disk read", higherIsBetter: true },
+      { label: "server CPU per MiB put", unit: "ms", values: results["server CPU per MiB put"] ?? [] },
       { label: "server CPU per MiB put+get", unit: "ms", values: results["server CPU per MiB put+get"] ?? [] },
       { label: "small puts", unit: "puts/s", values: results["small puts"] ?? [], higherIsBetter: true },
       { label: "server CPU per small put", unit: "ms", values: results["server CPU per small put"] ?? [] },
@@ -171,10 +181,14 @@ try {
     notes: [
       `object of ${size} bytes; multipart put with 16 MiB parts, 4 in flight; ${smallPuts} puts of 4 KiB, 8 at once; ${runs} runs`,
       `the local cloud ${withConsole ? "with" : "without"} its web console`,
+      ...(values["local-cloud"] ? [`the local cloud of ${values["local-cloud"]}`] : []),
       `client process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
     ],
   });
 } finally {
+  const exited = new Promise((resolve) => server.once("exit", resolve));
   server.kill("SIGTERM");
+  // With --profile, the profile is written as the local cloud exits.
+  await exited;
   await rm(dir, { recursive: true, force: true });
 }
