@@ -1,7 +1,8 @@
 // The client's CPU time per PUT Object through each path: cos-nodejs-sdk-v5's putObject (as writeObject used it
 // before the lean path: the body as a stream of its chunks with its length, SkipTask) and writeObject's lean path.
-// The local cloud runs in a child process, so only the client's own work is counted. 8 requests in flight.
-//   npx tsx packages/cos/bench/put-cost.ts [requests=3000] [bytes=32768]
+// The local cloud runs in a child process, so only the client's own work is counted. 8 requests in flight unless
+// told; `lean` as the fourth argument measures the lean path only.
+//   npx tsx packages/cos/bench/put-cost.ts [requests=3000] [bytes=32768] [in-flight=8] [lean]
 import { fork } from "node:child_process";
 import { Readable } from "node:stream";
 import { startLocalCloud } from "@cosfn/local-cloud";
@@ -18,6 +19,8 @@ if (process.argv[2] === "--server") {
 } else {
   const requests = Number(process.argv[2] ?? 3000);
   const bytes = Number(process.argv[3] ?? 32768);
+  const inFlight = Number(process.argv[4] ?? 8);
+  const leanOnly = process.argv[5] === "lean";
   const server = fork(new URL(import.meta.url).pathname, ["--server"], { execArgv: ["--import", "tsx"] });
   const { endpoint, credentials } = await new Promise<{
     endpoint: string;
@@ -46,10 +49,11 @@ if (process.argv[2] === "--server") {
     "lean path (writeObject)": (key) => client.writeObject({ bucket: BUCKET, key, body }),
   };
   for (const [name, put] of Object.entries(paths)) {
+    if (leanOnly && !name.startsWith("lean")) continue;
     const run = async (count: number, prefix: string) => {
       let next = 0;
       await Promise.all(
-        Array.from({ length: 8 }, async () => {
+        Array.from({ length: inFlight }, async () => {
           while (next < count) await put(`${prefix}/${next++}.bin`);
         }),
       );
@@ -61,7 +65,7 @@ if (process.argv[2] === "--server") {
     const used = process.cpuUsage(cpu);
     const ms = (used.user + used.system) / 1000;
     process.stdout.write(
-      `${name}: ${(ms / requests).toFixed(3)} ms of client CPU per PUT of ${bytes} bytes, ${(requests / ((performance.now() - started) / 1000)).toFixed(0)} PUTs/s\n`,
+      `${name}: ${(ms / requests).toFixed(3)} ms of client CPU per PUT of ${bytes} bytes, ${inFlight} in flight, ${(requests / ((performance.now() - started) / 1000)).toFixed(0)} PUTs/s\n`,
     );
   }
   server.disconnect();
