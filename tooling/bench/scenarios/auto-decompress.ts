@@ -26,6 +26,14 @@ const { values } = parseArgs({
     parts: { type: "string", default: "big,huge,many,one" },
     /** A folder for a V8 CPU profile of each function process (`--cpu-prof`). */
     profile: { type: "string" },
+    /** Extractions of the small entries' zip (each to a prefix of its own); their figures are listed one by one. */
+    repeat: { type: "string", default: "1" },
+    /**
+     * Another checkout of the repository (a snapshot of an earlier commit, its node_modules linked): the small
+     * entries' zip is also extracted by its function, alternating with this one's, so both are measured in the
+     * same run on the same zip.
+     */
+    baseline: { type: "string" },
   },
 });
 const parts = new Set(values.parts.split(","));
@@ -87,7 +95,12 @@ interface Extraction {
   peakRss: number;
 }
 
-async function extractInProcess(key: string, prefix: string, env: Record<string, string> = {}): Promise<Extraction> {
+async function extractInProcess(
+  key: string,
+  prefix: string,
+  env: Record<string, string> = {},
+  runner = here("auto-decompress-run.ts"),
+): Promise<Extraction> {
   const args = [
     ready.endpoint,
     ready.credentials.secretId,
@@ -100,7 +113,7 @@ async function extractInProcess(key: string, prefix: string, env: Record<string,
   ];
   const serverBefore = await serverCpuMs();
   const profile = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : [];
-  const run = spawnSync(process.execPath, [...profile, ...tsx, here("auto-decompress-run.ts"), ...args], {
+  const run = spawnSync(process.execPath, [...profile, ...tsx, runner, ...args], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -191,17 +204,43 @@ try {
     execFileSync("zip", ["-1", "-r", "-q", join(dir, "many.zip"), "."], { cwd: join(dir, "many") });
     rmSync(join(dir, "many"), { recursive: true, force: true });
     await uploadZip("many.zip", join(dir, "many.zip"));
-    const many = await extractInProcess("many.zip", "out/many/");
+    const runs: Extraction[] = [];
+    const baselineRuns: Extraction[] = [];
+    const baselineRunner = values.baseline && join(values.baseline, "tooling/bench/scenarios/auto-decompress-run.ts");
+    for (let i = 0; i < Number(values.repeat); i++) {
+      runs.push(await extractInProcess("many.zip", `out/many-${i}/`));
+      if (baselineRunner)
+        baselineRuns.push(await extractInProcess("many.zip", `out/many-base-${i}/`, {}, baselineRunner));
+    }
     metrics.push(
       {
         label: `entries per second, ${count} small entries`,
         unit: "entries/s",
-        values: [many.written / (many.ms / 1000)],
+        values: runs.map((many) => many.written / (many.ms / 1000)),
         higherIsBetter: true,
       },
-      { label: "function CPU per entry", unit: "ms/entry", values: [many.cpuMs / many.written] },
-      { label: "local cloud CPU per entry", unit: "ms/entry", values: [many.serverCpuMs / many.written] },
+      { label: "function CPU per entry", unit: "ms/entry", values: runs.map((many) => many.cpuMs / many.written) },
+      {
+        label: "local cloud CPU per entry",
+        unit: "ms/entry",
+        values: runs.map((many) => many.serverCpuMs / many.written),
+      },
     );
+    if (baselineRuns.length > 0) {
+      metrics.push(
+        {
+          label: "baseline: function CPU per entry",
+          unit: "ms/entry",
+          values: baselineRuns.map((many) => many.cpuMs / many.written),
+        },
+        {
+          label: "baseline: entries per second",
+          unit: "entries/s",
+          values: baselineRuns.map((many) => many.written / (many.ms / 1000)),
+          higherIsBetter: true,
+        },
+      );
+    }
     notes.push(
       "goal: no more than 0.4 ms of function CPU per entry",
       "CPU figures: user + system time of each process during the extraction (the two share the machine's cores)",
