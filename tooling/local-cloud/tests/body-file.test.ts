@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { crc64 } from "@cosfn/checksums";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BODY_BLOCK_BYTES } from "../src/cos/body-file.ts";
+import { BLOCK_BYTES as BODY_BLOCK_BYTES } from "../src/cos/blocks.ts";
 import { ObjectStore } from "../src/index.ts";
 import { BUCKET } from "./sdk.ts";
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type FileHandle, open, unlink } from "node:fs/promises";
 import { finished } from "node:stream";
 import { Crc64 } from "@cosfn/checksums";
+import { BLOCK_BYTES, giveBlock, takeBlock } from "./blocks.ts";
 
 /** What a body written to its file was: its length, MD5 (hex) and CRC-64 (COS's decimal form). */
 export interface WrittenBody {
@@ -11,31 +12,15 @@ export interface WrittenBody {
   crc64: string;
 }
 
-/**
- * The bytes of a body are copied into blocks of this size, each written to the file in one call: a socket hands
- * the body over in chunks of up to 64 KiB, which die young once copied (no chunk is held while the disk catches
- * up, so none is promoted and freed only by a full collection), and the file gets one write per MiB instead of
- * one per chunk.
- */
-export const BODY_BLOCK_BYTES = 1024 * 1024;
-/** Blocks kept for the next bodies once written: enough for a few uploads at once, not more. */
-const SPARE_BLOCKS = 8;
 /** Blocks of one body waiting for the disk (the one being written included) before its stream is paused. */
 const BLOCKS_IN_FLIGHT = 2;
-const spare: Buffer[] = [];
-
-function takeBlock(): Buffer {
-  return spare.pop() ?? Buffer.allocUnsafeSlow(BODY_BLOCK_BYTES);
-}
-
-function giveBlock(block: Buffer): void {
-  if (spare.length < SPARE_BLOCKS) spare.push(block);
-}
 
 /**
- * Streams `body` into a new `file`, hashing it (MD5 and CRC-64) on the way; more than `limit` bytes fail with
- * `tooLarge()`. The file is complete and closed when the promise resolves; on any failure (the body's, the
- * limit's, the disk's) it is removed and the body destroyed.
+ * Streams `body` into a new `file`, hashing it (MD5 and CRC-64) on the way: the bytes are copied into blocks
+ * (`blocks.ts`), each written to the file in one call, so the file gets one write per MiB instead of one per
+ * socket chunk (up to 64 KiB). More than `limit` bytes fail with `tooLarge()`. The file is complete and closed
+ * when the promise resolves; on any failure (the body's, the limit's, the disk's) it is removed and the body
+ * destroyed.
  */
 export async function writeBodyFile(
   body: NodeJS.ReadableStream,
@@ -132,7 +117,7 @@ class BlockWriter {
       const copied = chunk.copy(this.#block, this.#filled, at);
       this.#filled += copied;
       at += copied;
-      if (this.#filled === BODY_BLOCK_BYTES) this.#queueBlock();
+      if (this.#filled === BLOCK_BYTES) this.#queueBlock();
     }
   }
 

@@ -23,6 +23,7 @@ import {
 } from "./request.ts";
 import { sendEmpty, sendXml } from "./response.ts";
 import { checkReadable, restoreHeaders } from "./restore.ts";
+import { sendPieces } from "./send-file.ts";
 import { type DeleteOutcome, type ObjectAttributes, pickAttributes, type StoredObject } from "./store.ts";
 import { checkTags } from "./tagging.ts";
 import { limited, paced, trafficLimitOf } from "./traffic-limit.ts";
@@ -134,11 +135,19 @@ export async function getObject(context: RequestContext): Promise<void> {
   if (range) headers["Content-Range"] = `bytes ${range.start}-${range.end}/${object.size}`;
   if (!withBody) return sendEmpty(res, status, headers);
   if (object.size === 0 || (range && range.end < range.start)) return sendEmpty(res, status, headers);
+  if (trafficLimit === undefined) {
+    const { pieces, release } = options.store.readPieces(bucketName(context), key, range ?? undefined, versionId);
+    res.writeHead(status, headers);
+    try {
+      await sendPieces(pieces, res);
+    } finally {
+      release();
+    }
+    return;
+  }
   const { stream } = options.store.read(bucketName(context), key, range ?? undefined, versionId);
   res.writeHead(status, headers);
-  if (trafficLimit === undefined) await pipeline(stream, res);
-  else
-    await pipeline(stream, (source: AsyncIterable<Buffer>) => paced(source, trafficLimit, options.trafficClock), res);
+  await pipeline(stream, (source: AsyncIterable<Buffer>) => paced(source, trafficLimit, options.trafficClock), res);
 }
 
 /**

@@ -88,6 +88,13 @@ export interface Segment {
   size: number;
 }
 
+/** A byte range (inclusive) of one data file: where a read finds its bytes. */
+export interface FilePiece {
+  file: string;
+  start: number;
+  end: number;
+}
+
 export interface Bucket {
   name: string;
   region: string;
@@ -453,25 +460,45 @@ export class ObjectStore {
     range?: { start: number; end: number },
     versionId?: string,
   ): { object: StoredObject; stream: Readable } {
-    const { object, release } = this.#retain(bucketName, key, versionId);
-    const dir = this.#dataDir();
-    const start = range?.start ?? 0;
-    const end = range?.end ?? object.size - 1;
+    const { object, pieces, release } = this.readPieces(bucketName, key, range, versionId);
     async function* bytes(): AsyncGenerator<Buffer> {
-      let offset = 0;
-      for (const segment of object.segments) {
-        const first = offset;
-        const last = offset + segment.size - 1;
-        offset += segment.size;
-        if (segment.size === 0 || last < start || first > end) continue;
-        const from = Math.max(start, first) - first;
-        const to = Math.min(end, last) - first;
-        yield* createReadStream(join(dir, segment.file), { start: from, end: to, highWaterMark: 1024 * 1024 });
+      for (const piece of pieces) {
+        yield* createReadStream(piece.file, { start: piece.start, end: piece.end, highWaterMark: 1024 * 1024 });
       }
     }
     const stream = Readable.from(bytes(), { objectMode: false });
     stream.once("close", release);
     return { object, stream };
+  }
+
+  /**
+   * The files that hold an object's bytes, or a byte range of them (inclusive), each with the range to read in
+   * it. They stay readable until `release()`, even if the object is replaced or deleted meanwhile.
+   */
+  readPieces(
+    bucketName: string,
+    key: string,
+    range?: { start: number; end: number },
+    versionId?: string,
+  ): { object: StoredObject; pieces: FilePiece[]; release: () => void } {
+    const { object, release } = this.#retain(bucketName, key, versionId);
+    const dir = this.#dataDir();
+    const start = range?.start ?? 0;
+    const end = range?.end ?? object.size - 1;
+    const pieces: FilePiece[] = [];
+    let offset = 0;
+    for (const segment of object.segments) {
+      const first = offset;
+      const last = offset + segment.size - 1;
+      offset += segment.size;
+      if (segment.size === 0 || last < start || first > end) continue;
+      pieces.push({
+        file: join(dir, segment.file),
+        start: Math.max(start, first) - first,
+        end: Math.min(end, last) - first,
+      });
+    }
+    return { object, pieces, release };
   }
 
   /**
