@@ -20,10 +20,11 @@ describe.each(DATABASES.filter(available))("DB_HISTORY on $name", (database) => 
   const env = settings(database, table, { DB_HISTORY: "true" });
   let main: MainHandler;
   let store: ObjectIndexStore;
+  // Opening an embedded database (PGlite: its WebAssembly and initdb) can take minutes on a busy machine.
   beforeAll(async () => {
     main = await startDbSync(env);
     store = await openStore(env);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await store?.close();
     await dropTable(database, table);

@@ -66,10 +66,11 @@ describe.each(DATABASES.filter(available))("reconcile from a COS Inventory repor
   });
   let store: ObjectIndexStore;
   let main: MainHandler;
+  // Opening an embedded database (PGlite: its WebAssembly and initdb) can take minutes on a busy machine.
   beforeAll(async () => {
     store = await openStore(env);
     main = await startDbSync(env);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await store?.close();
     await dropTable(database, table);

@@ -24,9 +24,10 @@ describe.each(DATABASES.filter(available))("reconcile on $name", (database) => {
   const root = `rec/${database.name}/`;
   const base = { KEY_PREFIX: root, RECONCILE_BUCKET: BUCKET, CLOCK_SKEW: "0s" };
   let store: ObjectIndexStore;
+  // Opening an embedded database (PGlite: its WebAssembly and initdb) can take minutes on a busy machine.
   beforeAll(async () => {
     store = await openStore(settings(database, table, base));
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await store?.close();
     await dropTable(database, table);
