@@ -131,6 +131,32 @@ describe("a body written to its file in blocks", () => {
     expect(store.head(BUCKET, "k")).toBeUndefined();
   });
 
+  it("copies a body announced as short into a buffer of its size, and goes on in blocks if it is longer", async () => {
+    for (const [announced, length] of [
+      [5000, 5000],
+      [100, 70_000],
+      [BODY_BLOCK_BYTES - 1, 2 * BODY_BLOCK_BYTES + 3],
+      [10, 3],
+    ] as const) {
+      const data = bytesOf(announced, length);
+      const key = `announced/${announced}/${length}`;
+      const outcome = store.put(BUCKET, key, chunked(data, [4096, 65_536]), attributes, { expectedBytes: announced });
+      if (announced === length) {
+        expect((await outcome).etag).toBe(md5(data));
+        expect((await storedOf(store, key)).equals(data)).toBe(true);
+      } else {
+        // All of it read, then refused for its length.
+        await expect(outcome).rejects.toMatchObject({
+          code: "IncompleteBody",
+          message: expect.stringContaining(`(${length} of ${announced})`),
+        });
+      }
+    }
+    expect(store.list(BUCKET, { prefix: "announced/" }).objects.map((object) => object.key)).toEqual([
+      "announced/5000/5000",
+    ]);
+  });
+
   it("stores a part the same way: its ETag the MD5 of its bytes", async () => {
     const upload = await store.initiateUpload(BUCKET, "mp", attributes);
     const data = bytesOf(7, BODY_BLOCK_BYTES + 77);

@@ -15,5 +15,6 @@ export function takeBlock(): Buffer {
 
 /** Gives a block back once nothing refers to its bytes any more (a write or a send of them has completed). */
 export function giveBlock(block: Buffer): void {
-  if (spare.length < SPARE_BLOCKS) spare.push(block);
+  // A smaller buffer (a short body's own) is left to the collector.
+  if (block.length === BLOCK_BYTES && spare.length < SPARE_BLOCKS) spare.push(block);
 }

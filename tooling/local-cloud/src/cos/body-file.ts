@@ -18,7 +18,9 @@ const BLOCKS_IN_FLIGHT = 2;
 /**
  * Streams `body` into a new `file`, hashing it (MD5 and CRC-64) on the way: the bytes are copied into blocks
  * (`blocks.ts`), each written to the file in one call, so the file gets one write per MiB instead of one per
- * socket chunk (up to 64 KiB). More than `limit` bytes fail with `tooLarge()`. The file is complete and closed
+ * socket chunk (up to 64 KiB). A body announced (`expectedBytes`) as shorter than a block goes into a buffer of
+ * its own size instead, so that many small bodies at once do not each hold a block (a longer body than announced
+ * goes on in blocks). More than `limit` bytes fail with `tooLarge()`. The file is complete and closed
  * when the promise resolves; on any failure (the body's, the limit's, the disk's) it is removed and the body
  * destroyed.
  */
@@ -27,12 +29,15 @@ export async function writeBodyFile(
   file: string,
   limit: number,
   tooLarge: () => Error,
+  expectedBytes?: number,
 ): Promise<WrittenBody> {
   const md5 = createHash("md5");
   const crc = new Crc64();
   let size = 0;
   let handle: FileHandle | undefined;
-  const blocks = new BlockWriter();
+  const blocks = new BlockWriter(
+    expectedBytes !== undefined && expectedBytes > 0 && expectedBytes < BLOCK_BYTES ? expectedBytes : undefined,
+  );
   try {
     handle = await open(file, "w");
     const target = handle;
@@ -98,6 +103,12 @@ class BlockWriter {
   #position = 0;
   readonly #queue: { block: Buffer; length: number }[] = [];
   #writing: Promise<void> | undefined;
+  /** The size of a first buffer of its own, for a body announced as shorter than a block. */
+  #firstBytes: number | undefined;
+
+  constructor(firstBytes: number | undefined) {
+    this.#firstBytes = firstBytes;
+  }
 
   start(file: FileHandle, fail: (error: Error) => void, drained: () => void): void {
     this.#file = file;
@@ -113,11 +124,14 @@ class BlockWriter {
   add(chunk: Buffer): void {
     let at = 0;
     while (at < chunk.length) {
-      this.#block ??= takeBlock();
+      if (!this.#block) {
+        this.#block = this.#firstBytes === undefined ? takeBlock() : Buffer.allocUnsafe(this.#firstBytes);
+        this.#firstBytes = undefined;
+      }
       const copied = chunk.copy(this.#block, this.#filled, at);
       this.#filled += copied;
       at += copied;
-      if (this.#filled === BLOCK_BYTES) this.#queueBlock();
+      if (this.#filled === this.#block.length) this.#queueBlock();
     }
   }
 

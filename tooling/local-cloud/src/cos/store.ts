@@ -389,7 +389,12 @@ export class ObjectStore {
     const [min, max] = options.sizeRange ?? [0, MAX_OBJECT_BYTES];
     // Straight into its file under data/: the object points at it only once it is complete and checked.
     const name = segmentPrefix(key);
-    const written = await this.#writeTemp(body, Math.min(max, MAX_OBJECT_BYTES), join(this.#dataDir(), name));
+    const written = await this.#writeTemp(
+      body,
+      Math.min(max, MAX_OBJECT_BYTES),
+      join(this.#dataDir(), name),
+      options.expectedBytes,
+    );
     try {
       if (written.size < min) {
         throw new CosError("EntityTooSmall", `your proposed upload is smaller than the minimum of ${min} bytes`);
@@ -734,7 +739,12 @@ export class ObjectStore {
       throw new CosError("InvalidArgument", `partNumber must be an integer from 1 to ${MAX_PARTS}`);
     }
     // Under data/, so that the part survives a restart while its upload is journaled.
-    const written = await this.#writeTemp(body, MAX_OBJECT_BYTES, join(this.#dataDir(), `part-${randomUUID()}`));
+    const written = await this.#writeTemp(
+      body,
+      MAX_OBJECT_BYTES,
+      join(this.#dataDir(), `part-${randomUUID()}`),
+      options.expectedBytes,
+    );
     if (
       (options.expectedBytes !== undefined && written.size !== options.expectedBytes) ||
       (options.contentMd5 !== undefined && options.contentMd5 !== Buffer.from(written.md5, "hex").toString("base64"))
@@ -851,12 +861,19 @@ export class ObjectStore {
     return join(this.#bucketDir(bucket), "journal.jsonl");
   }
 
-  #writeTemp(body: NodeJS.ReadableStream, limit: number, file = this.#tempName()): Promise<WrittenBody> {
+  /** `expectedBytes`: the body's announced length, if any (a hint for the buffer a small body is copied into). */
+  #writeTemp(
+    body: NodeJS.ReadableStream,
+    limit: number,
+    file = this.#tempName(),
+    expectedBytes?: number,
+  ): Promise<WrittenBody> {
     return writeBodyFile(
       body,
       file,
       limit,
       () => new CosError("EntityTooLarge", `your proposed upload exceeds the maximum allowed size of ${limit} bytes`),
+      expectedBytes,
     );
   }
 
