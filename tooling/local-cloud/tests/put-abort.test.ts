@@ -28,7 +28,7 @@ describe("a PUT Object whose client hangs up part-way", () => {
       });
       req.on("error", () => resolve());
       req.on("close", () => resolve());
-      // A block and a half of the 8 MiB announced, then the connection is cut.
+      // 1.5 MiB (several blocks) of the 8 MiB announced, then the connection is cut.
       req.write(Buffer.alloc(1536 * 1024, 1), () => setTimeout(() => req.destroy(), 100));
     });
     const dataDir = join(cloud.store.root, "data");

@@ -17,7 +17,7 @@ const BLOCKS_IN_FLIGHT = 2;
 
 /**
  * Streams `body` into a new `file`, hashing it (MD5 and CRC-64) on the way: the bytes are copied into blocks
- * (`blocks.ts`), each written to the file in one call, so the file gets one write per MiB instead of one per
+ * (`blocks.ts`), each written to the file in one call, so the file gets one write per block instead of one per
  * socket chunk (up to 64 KiB). A body announced (`expectedBytes`) as shorter than a block goes into a buffer of
  * its own size instead, so that many small bodies at once do not each hold a block (a longer body than announced
  * goes on in blocks). More than `limit` bytes fail with `tooLarge()`. The file is complete and closed
