@@ -54,6 +54,13 @@ const views: ConsoleView[] = [
     title: "Fails",
     load: () => Promise.reject(new Error("database is down")),
   },
+  {
+    id: "bigint",
+    functionName: "thumbnail",
+    title: "Answers a BigInt",
+    // A driver's int8 as a BigInt, outside the cell types: JSON cannot carry it.
+    load: async () => ({ sections: [{ title: "t", columns: ["n"], rows: [[10n as unknown as number]] }] }),
+  },
 ];
 
 beforeAll(async () => {
@@ -247,16 +254,23 @@ describe("the functions' views", () => {
       views: [
         { id: "audit-log", functionName: "audit", title: "What audit saw" },
         { id: "broken", functionName: "thumbnail", title: "Fails" },
+        { id: "bigint", functionName: "thumbnail", title: "Answers a BigInt" },
       ],
     });
     const loaded = await consoleCall(cloud, "GET", "/api/views/audit-log");
     expect(loaded.json).toEqual(await views[0]?.load());
   });
 
-  it("answers 500 ViewFailed with the error, and 404 NoSuchView", async () => {
+  it("answers 500 ViewFailed with the error (or when JSON cannot carry the answer), and 404 NoSuchView", async () => {
     const failed = await consoleCall(cloud, "GET", "/api/views/broken");
     expect(failed).toMatchObject({ status: 500, json: { error: { code: "ViewFailed" } } });
     expect(failed.json?.error).toMatchObject({ message: expect.stringContaining("database is down") });
+    // What JSON cannot carry fails as that view, naming it, and the console goes on answering.
+    const unserializable = await consoleCall(cloud, "GET", "/api/views/bigint");
+    expect(unserializable).toMatchObject({ status: 500, json: { error: { code: "ViewFailed" } } });
+    expect(unserializable.json?.error).toMatchObject({
+      message: expect.stringMatching(/^the view "bigint" of function thumbnail failed: .*BigInt/),
+    });
     const missing = await consoleCall(cloud, "GET", "/api/views/nope");
     expect(missing).toMatchObject({ status: 404, json: { error: { code: "NoSuchView" } } });
   });

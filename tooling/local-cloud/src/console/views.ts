@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { sendError, sendJson } from "./respond.ts";
+import { sendError, sendJson, sendJsonText } from "./respond.ts";
 
 /** One cell of a view's table: a value, or a link to an object (the console opens it), with its text. */
 export type ConsoleViewCell =
@@ -46,9 +46,10 @@ export async function loadView(res: ServerResponse, views: readonly ConsoleView[
     sendError(res, 404, "NoSuchView", `the console has no view ${JSON.stringify(id)} (views: ${known})`);
     return;
   }
-  let data: ConsoleViewData;
+  let text: string;
   try {
-    data = await view.load();
+    // Serialized here, so that a view answering what JSON cannot carry (a BigInt, a cycle) fails as that view.
+    text = JSON.stringify(await view.load());
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     sendError(
@@ -59,5 +60,5 @@ export async function loadView(res: ServerResponse, views: readonly ConsoleView[
     );
     return;
   }
-  sendJson(res, 200, data);
+  sendJsonText(res, 200, text);
 }
