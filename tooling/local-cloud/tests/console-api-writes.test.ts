@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Invocation,
@@ -109,6 +110,33 @@ describe("PUT /api/buckets/:bucket/object: an upload through the COS endpoint", 
     });
     expect(chunked).toMatchObject({ status: 411, json: { error: { code: "MissingContentLength" } } });
     expect(cloud.store.head(BUCKET, "chunked.txt")).toBeUndefined();
+  });
+
+  it("stores nothing of an upload whose client announced more than it sent and went away", async () => {
+    const url = new URL(cloud.console?.url as string);
+    const path = objectPath(VERSIONED, "object", { key: "cut.bin" });
+    await new Promise<void>((resolve, reject) => {
+      const lying = request({
+        host: url.hostname,
+        port: url.port,
+        method: "PUT",
+        path,
+        headers: { "content-length": "1000", "content-type": "application/octet-stream" },
+      });
+      lying.on("error", () => resolve());
+      lying.on("response", () => reject(new Error("the console answered an upload that never finished")));
+      // Once the first bytes went through to the COS side, the client goes.
+      lying.write("0123456789", () => setImmediate(() => lying.destroy()));
+      lying.on("close", () => resolve());
+    });
+    // A whole upload of the key afterwards: the versioned bucket then holds it alone, with its bytes.
+    const whole = await consoleCall(cloud, "PUT", path, { body: "whole" });
+    expect(whole.status).toBe(200);
+    expect(await storedText(cloud, VERSIONED, "cut.bin")).toBe("whole");
+    const versions = (await consoleCall(cloud, "GET", objectPath(VERSIONED, "object", { key: "cut.bin" }))).json
+      ?.versions as unknown[];
+    expect(versions).toHaveLength(1);
+    expect((await consoleCall(cloud, "GET", "/api/buckets")).status).toBe(200);
   });
 });
 
