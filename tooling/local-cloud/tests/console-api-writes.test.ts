@@ -204,6 +204,20 @@ describe("GET /api/buckets/:bucket/content: an object's bytes", () => {
     expect(got.bytes.toString()).toBe("pdf");
   });
 
+  it("keeps a hostile key's quotes, backslashes and line breaks out of the download's headers", async () => {
+    const key = 'x/a"b\\c\r\nX-Injected: 1.html';
+    await seedObject(cloud, BUCKET, key, "<script>alert(1)</script>", "text/html");
+    const got = await consoleCall(cloud, "GET", objectPath(BUCKET, "content", { key, download: "1" }));
+    expect(got.status).toBe(200);
+    expect(got.headers["x-injected"]).toBeUndefined();
+    expect(got.headers["content-disposition"]).toBe(
+      `attachment; filename="a_b_c__X-Injected: 1.html"; filename*=UTF-8''${encodeURIComponent('a"b\\c\r\nX-Injected: 1.html')}`,
+    );
+    // Never run as a page of the console.
+    expect(got.headers["content-security-policy"]).toBe("sandbox");
+    expect(got.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
   it("sends only the first maxBytes, saying so, and reads older versions", async () => {
     const put = await consoleCall(cloud, "PUT", objectPath(VERSIONED, "object", { key: "long.txt" }), {
       body: "0123456789",
