@@ -1,6 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { type CosErrorContext, type CosRequestError, toCosRequestError } from "./errors.ts";
+import { type CosErrorContext, CosRequestError, toCosRequestError } from "./errors.ts";
+import { type Http1Answer, type Http1Options, Http1Pool, invalidHeader } from "./http1.ts";
 import { type CosCredentials, localEndpoint } from "./sdk.ts";
 import { CosSigner, objectPath } from "./signing.ts";
 
@@ -15,7 +14,7 @@ export interface LeanHttpOptions {
 
 /** One object request of the lean path. */
 export interface LeanRequest {
-  method: "PUT" | "GET";
+  method: "PUT";
   bucket: string;
   region: string;
   key: string;
@@ -53,18 +52,16 @@ function xmlField(xml: string, name: string): string | undefined {
  */
 export function answerError(
   statusCode: number,
-  headers: IncomingHttpHeaders,
+  headers: Record<string, string>,
   body: string,
   context: CosErrorContext,
   ifMatch?: string,
 ): CosRequestError {
   const code = xmlField(body, "Code");
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (typeof value === "string") flat[name] = value;
   return toCosRequestError(
     {
       statusCode,
-      headers: flat,
+      headers,
       message: `HTTP ${statusCode}`,
       ...(code !== undefined && {
         error: { Code: code, Message: xmlField(body, "Message") ?? "", RequestId: xmlField(body, "RequestId") ?? "" },
@@ -77,42 +74,50 @@ export function answerError(
 }
 
 /**
- * The lean path of @cosfn/cos: object requests signed here and sent with `node:http`/`node:https` over one
- * keep-alive agent per client, bodies written chunk by chunk. Used for the hot requests (PUT Object, Upload
- * Part), where the SDK's per-request machinery cost more than the transfer; everything else stays on the SDK.
+ * The lean path of @cosfn/cos: object requests signed here and sent over the client's own kept-alive HTTP/1.1
+ * connections (`http1.ts`), bodies written as the chunks that hold them. Used for the hot requests (PUT Object,
+ * Upload Part), where the SDK's per-request machinery, and then `node:http`'s, cost more than the transfer;
+ * everything else stays on the SDK.
  */
 export class LeanHttp {
   readonly #signer: CosSigner;
   readonly #sessionToken: string | undefined;
-  readonly #timeoutMs: number;
-  readonly #local: { host: string; port: number } | undefined;
-  readonly #agent: HttpAgent;
-  readonly #send: typeof httpRequest;
+  /** The local stand-in's connections, or one pool per bucket host of production COS. */
+  readonly #local: Http1Pool | undefined;
+  readonly #pools = new Map<string, Http1Pool>();
+  readonly #options: Http1Options;
 
   constructor(options: LeanHttpOptions) {
     this.#signer = new CosSigner(options.credentials);
     this.#sessionToken = options.credentials.sessionToken;
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32, scheduling: "lifo" as const };
+    this.#options = { timeoutMs: options.timeoutMs ?? 60_000, maxSockets: options.maxSockets ?? 32 };
     if (options.endpoint) {
       const { Protocol, Ip } = localEndpoint(options.endpoint);
       const url = new URL(`${Protocol}//${Ip}`);
       const secure = Protocol === "https:";
-      this.#local = { host: url.hostname, port: Number(url.port || (secure ? 443 : 80)) };
-      this.#agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-      this.#send = secure ? httpsRequest : httpRequest;
-    } else {
-      this.#agent = new HttpsAgent(agentOptions);
-      this.#send = httpsRequest;
+      this.#local = new Http1Pool(
+        { host: url.hostname, port: Number(url.port || (secure ? 443 : 80)), secure },
+        this.#options,
+      );
     }
   }
 
+  #poolFor(host: string): Http1Pool {
+    if (this.#local) return this.#local;
+    let pool = this.#pools.get(host);
+    if (!pool) {
+      pool = new Http1Pool({ host, port: 443, secure: true, servername: host }, this.#options);
+      this.#pools.set(host, pool);
+    }
+    return pool;
+  }
+
   /**
-   * Sends a request and resolves with the answer once it is a 2xx, its body unread (a PUT's is empty: call
-   * `resume()` or read it); any other status rejects with the CosRequestError COS's error body describes, and
-   * a network failure with the one its code maps to (`ECONNRESET`: transient).
+   * Sends a request and resolves with COS's answer once it is a 2xx; any other status rejects with the
+   * CosRequestError COS's error body describes, and a network failure with the one its code maps to
+   * (`ECONNRESET`: transient), a header HTTP cannot carry with `InvalidHeader` (permanent, nothing sent).
    */
-  request(input: LeanRequest): Promise<IncomingMessage> {
+  async request(input: LeanRequest): Promise<Http1Answer> {
     const context = { operation: input.operation, bucket: input.bucket, key: input.key };
     const host = `${input.bucket}.cos.${input.region}.myqcloud.com`;
     const body = input.body ?? [];
@@ -128,88 +133,41 @@ export class LeanHttp {
       headers,
     });
     if (this.#sessionToken) headers["x-cos-security-token"] = this.#sessionToken;
-    let path = objectPath(input.key);
-    if (input.query) path += `?${new URLSearchParams(query).toString()}`;
-    const { signal } = input;
-
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      signal?.throwIfAborted();
-      let settled = false;
-      let sent = false;
-      const settle = (error: unknown, answer?: IncomingMessage) => {
-        if (settled) return;
-        settled = true;
-        signal?.removeEventListener("abort", onAbort);
-        if (error === undefined) resolve(answer as IncomingMessage);
-        else reject(error);
-      };
-      const req = this.#send({
-        agent: this.#agent,
-        method: input.method,
-        path,
-        headers,
-        // servername given, so that the agent does not work it out from the Host header on every request.
-        ...(this.#local ? { ...this.#local, servername: host } : { host, port: 443, servername: host }),
+    let head = `${input.method} ${objectPath(input.key)}`;
+    if (input.query) head += `?${new URLSearchParams(query).toString()}`;
+    head += " HTTP/1.1\r\n";
+    for (const name in headers) {
+      const value = headers[name] as string;
+      const invalid = invalidHeader(name, value);
+      if (invalid) throw new CosRequestError({ code: "InvalidHeader", message: invalid }, context);
+      head += `${name}: ${value}\r\n`;
+    }
+    head += "\r\n";
+    let answer: Http1Answer;
+    try {
+      answer = await this.#poolFor(host).send({
+        head,
+        body,
+        headOnly: false,
+        maxBody: MAX_ERROR_BODY,
+        signal: input.signal,
       });
-      const onAbort = () => {
-        settle(signal?.reason);
-        req.destroy(signal?.reason as Error);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      req.setTimeout(this.#timeoutMs, () => {
-        const error = Object.assign(new Error(`no answer in ${this.#timeoutMs} ms`), { code: "ETIMEDOUT" });
-        req.destroy(error);
-      });
-      req.on("error", (error) => settle(toCosRequestError(error, context, input.ifMatch)));
-      req.on("response", (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          settle(undefined, res);
-          return;
-        }
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          if (text.length < MAX_ERROR_BODY) text += chunk;
-        });
-        res.on("error", () => settle(answerError(status, res.headers, text, context, input.ifMatch)));
-        res.on("end", () => {
-          // COS answered before the body was all sent: the connection cannot be reused.
-          if (!sent) req.destroy();
-          settle(answerError(status, res.headers, text, context, input.ifMatch));
-        });
-      });
-
-      let next = 0;
-      const pump = (): void => {
-        while (next < body.length) {
-          if (!req.write(body[next++] as Uint8Array)) {
-            req.once("drain", pump);
-            return;
-          }
-        }
-        sent = true;
-        req.end();
-      };
-      pump();
-    });
+    } catch (error) {
+      if (input.signal?.aborted && error === input.signal.reason) throw error;
+      throw toCosRequestError(error, context, input.ifMatch);
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer;
+    throw answerError(answer.status, answer.headers, answer.body.toString("utf8"), context, input.ifMatch);
   }
 
-  /** A PUT whose answer has no body (PUT Object, Upload Part): resolves with the answer's headers once it ended. */
-  async put(input: Omit<LeanRequest, "method">): Promise<IncomingHttpHeaders> {
-    const res = await this.request({ ...input, method: "PUT" });
-    await new Promise<void>((resolve, reject) => {
-      res.on("error", (error) =>
-        reject(toCosRequestError(error, { operation: input.operation, bucket: input.bucket, key: input.key })),
-      );
-      res.on("end", resolve);
-      res.resume();
-    });
-    return res.headers;
+  /** A PUT whose answer has no body (PUT Object, Upload Part): resolves with the answer's headers. */
+  async put(input: Omit<LeanRequest, "method">): Promise<Record<string, string>> {
+    return (await this.request({ ...input, method: "PUT" })).headers;
   }
 
   /** Closes the kept connections. */
   close(): void {
-    this.#agent.destroy();
+    this.#local?.close();
+    for (const pool of this.#pools.values()) pool.close();
   }
 }

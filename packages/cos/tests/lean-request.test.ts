@@ -118,6 +118,20 @@ describe("answers", () => {
     expect(cloud.requests.entries.length - before).toBe(1);
   });
 
+  it("refuses a header HTTP cannot carry (a line break in metadata, text beyond Latin-1): InvalidHeader, nothing sent", async () => {
+    const before = cloud.requests.entries.length;
+    for (const metadata of [{ note: "a\r\nx-cos-acl: public-read" }, { note: "中文" }]) {
+      const error = await client
+        .writeObject({ bucket: BUCKET, key: "bad-header.txt", body: "x", metadata })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(CosRequestError);
+      expect(error).toMatchObject({ code: "InvalidHeader", retryable: false, key: "bad-header.txt" });
+      expect(error.message).toMatch(/x-cos-meta-note has a character HTTP cannot carry/);
+    }
+    expect(cloud.requests.entries.length).toBe(before);
+    expect(cloud.store.head(BUCKET, "bad-header.txt")).toBeUndefined();
+  });
+
   it("maps AccessDenied for keys whose CAM policy does not allow the write", async () => {
     const error = await clientWith(LIMITED)
       .writeObject({ bucket: BUCKET, key: "denied.txt", body: "x" })
