@@ -16,7 +16,7 @@ import {
 import { PathClaims, type PlannedEntry, planEntries, planEntry, type ReservedKeys, toWrite } from "./plan.ts";
 import { openArchiveReader } from "./readers/index.ts";
 import type { ArchiveReader, ReaderEntry } from "./readers/types.ts";
-import { checkExtractable, type EntryTarget, writeEntry } from "./write-entry.ts";
+import { archiveMetadata, checkExtractable, type EntryTarget, writeEntry } from "./write-entry.ts";
 
 export { type Manifest, type ManifestEntry, manifestKey } from "./manifest.ts";
 
@@ -154,8 +154,7 @@ class Extraction {
     this.#target = {
       cos,
       bucket: target.bucket,
-      source,
-      functionName,
+      metadata: archiveMetadata(functionName, source),
       signal,
       partSize: input.partSize ?? 8 * 1024 * 1024,
       partsInFlight: input.partsInFlight ?? 2,

@@ -13,14 +13,25 @@ import { unsupportedMethod } from "./readers/zip.ts";
 export interface EntryTarget {
   cos: CosClient;
   bucket: string;
-  /** The archive: its key and ETag go into each object's metadata. */
-  source: { key: string; etag: string | null };
-  functionName: string;
+  /** What every entry's object carries: the writer marker, the archive and its ETag (see `archiveMetadata`). */
+  metadata: Readonly<Record<string, string>>;
   signal: AbortSignal;
   /** Bytes per part of an entry's multipart upload, and parts in flight per entry. */
   partSize: number;
   partsInFlight: number;
   limits: ArchiveLimits;
+}
+
+/** The metadata every entry of one archive carries: the writer marker, the archive's key and its ETag. */
+export function archiveMetadata(
+  functionName: string,
+  source: { key: string; etag: string | null },
+): Record<string, string> {
+  return {
+    ...writerMetadata(functionName),
+    "cosfn-archive": encodeURIComponent(source.key),
+    ...(source.etag && { "cosfn-source-etag": source.etag }),
+  };
 }
 
 /**
@@ -57,7 +68,7 @@ export async function writeEntry(
   to: EntryTarget,
   compressedRead?: () => number,
 ): Promise<{ size: number; crc32: number }> {
-  const { cos, bucket, source, signal } = to;
+  const { cos, bucket, signal } = to;
   const opened = read();
   let body: Buffer | InflateGuard;
   let checked: { size: number; crc32: number } | undefined;
@@ -83,9 +94,7 @@ export async function writeEntry(
       partSize: to.partSize,
       parallelism: to.partsInFlight,
       metadata: {
-        ...writerMetadata(to.functionName),
-        "cosfn-archive": encodeURIComponent(source.key),
-        ...(source.etag && { "cosfn-source-etag": source.etag }),
+        ...to.metadata,
         "cosfn-entry": String(entry.index),
         ...(entry.crc32 !== undefined && { "cosfn-crc32": hex(entry.crc32) }),
         ...(entry.modified && { "cosfn-mtime": entry.modified.toISOString() }),

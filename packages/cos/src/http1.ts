@@ -51,9 +51,7 @@ export interface Http1Exchange {
 }
 
 /** A network failure of an exchange, with the `code` the retry rules know (`ECONNRESET`, `ETIMEDOUT`...). */
-export interface Http1NetworkError extends Error {
-  code: string;
-}
+export type Http1NetworkError = Error & { code: string };
 
 function networkError(message: string, code: string, cause?: unknown): Http1NetworkError {
   return Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code });
@@ -115,7 +113,6 @@ class Connection {
   #sent = false;
   /** Set once the answer is complete, until the connection is kept or closed. */
   #answered: "keep" | "close" | undefined;
-  #onAbort: (() => void) | undefined;
   /**
    * Where a small request is put together: written once per exchange, and reused only after the answer (an
    * exchange ends only once its write completed, or the connection is closed).
@@ -167,15 +164,6 @@ class Connection {
     this.#body = [];
     this.#bodyBytes = 0;
     const { exchange } = pending;
-    const { signal } = exchange;
-    if (signal) {
-      this.#onAbort = () => {
-        const reason = signal.reason;
-        this.#settle(reason, undefined);
-        this.socket.destroy();
-      };
-      signal.addEventListener("abort", this.#onAbort, { once: true });
-    }
     const { head, body } = exchange;
     let length = 0;
     for (const chunk of body) length += chunk.length;
@@ -364,12 +352,14 @@ class Connection {
     const pending = this.current;
     if (!pending) return;
     this.current = undefined;
-    if (this.#onAbort) {
-      pending.exchange.signal?.removeEventListener("abort", this.#onAbort);
-      this.#onAbort = undefined;
-    }
     if (answer) pending.resolve(answer);
     else pending.reject(error);
+  }
+
+  /** The exchange's signal aborted: it rejects with the reason, and the connection, mid-exchange, is closed. */
+  abort(reason: unknown): void {
+    this.#settle(reason, undefined);
+    this.#close();
   }
 
   #fail(error: unknown): void {
@@ -392,6 +382,7 @@ export class Http1Pool {
   readonly #all = new Set<Connection>();
   readonly #idle: Connection[] = [];
   readonly #waiting: Pending[] = [];
+  readonly #watched = new WeakSet<AbortSignal>();
   #closed = false;
   /** The last TLS session, offered again by new connections (abbreviated handshakes). */
   tlsSession: Buffer | undefined;
@@ -415,23 +406,34 @@ export class Http1Pool {
         return;
       }
       const pending: Pending = { exchange, resolve, reject };
+      if (exchange.signal) this.#watch(exchange.signal);
       const connection = this.#take();
       if (connection) connection.start(pending);
-      else {
-        this.#waiting.push(pending);
-        exchange.signal?.addEventListener(
-          "abort",
-          () => {
-            const at = this.#waiting.indexOf(pending);
-            if (at >= 0) {
-              this.#waiting.splice(at, 1);
-              reject(exchange.signal?.reason);
-            }
-          },
-          { once: true },
-        );
-      }
+      else this.#waiting.push(pending);
     });
+  }
+
+  /**
+   * Listens to a signal once, whatever the number of its exchanges (an invocation's signal goes with each of
+   * its requests: a listener added and removed per request cost more than the rest of the exchange's setup).
+   */
+  #watch(signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener("abort", () => this.#aborted(signal), { once: true });
+  }
+
+  /** Rejects the signal's waiting exchanges and aborts those in flight. */
+  #aborted(signal: AbortSignal): void {
+    for (let i = this.#waiting.length - 1; i >= 0; i--) {
+      const pending = this.#waiting[i] as Pending;
+      if (pending.exchange.signal !== signal) continue;
+      this.#waiting.splice(i, 1);
+      pending.reject(signal.reason);
+    }
+    for (const connection of [...this.#all]) {
+      if (connection.current?.exchange.signal === signal) connection.abort(signal.reason);
+    }
   }
 
   /** An idle connection still fresh enough, or a new one if there is room. */

@@ -79,6 +79,29 @@ function checkCrc(input: WriteObjectInput, sent: string, returned: string | unde
   }
 }
 
+/**
+ * PUT Object of the whole body, retried; checks COS's CRC-64 against `crc` (already updated with the body).
+ * Not aborted once sent (the signal is checked before each attempt): a PUT that COS may have stored completes,
+ * so that what the caller records as written is what COS holds.
+ */
+async function putObject(
+  client: WriteTarget,
+  input: WriteObjectInput,
+  headers: Record<string, string>,
+  body: Uint8Array[],
+  crc: Crc64,
+  size: number,
+): Promise<WriteObjectResult> {
+  const { bucket, key } = input;
+  const answer = await withRetries(
+    () => client.http.put({ operation: "put", bucket, region: client.region, key, headers, body }),
+    { attempts: input.attempts ?? 4, signal: input.signal },
+  );
+  const digest = crc.digest();
+  checkCrc(input, digest, answer["x-cos-hash-crc64ecma"]);
+  return { size, etag: String(answer.etag ?? "").replace(/"/g, ""), crc64: digest, parts: 0 };
+}
+
 /** See `CosClient.writeObject`. */
 export async function writeObject(client: WriteTarget, input: WriteObjectInput): Promise<WriteObjectResult> {
   const partSize = input.partSize ?? 8 * MIB;
@@ -90,6 +113,14 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
   const target = { Bucket: bucket, Region: client.region, Key: key };
   const crc = new Crc64();
   let size = 0;
+  if (typeof input.body === "string" || input.body instanceof Uint8Array) {
+    // A whole body of at most a part: one PUT, without the stream machinery below.
+    const whole = typeof input.body === "string" ? Buffer.from(input.body) : input.body;
+    if (whole.length <= partSize) {
+      signal?.throwIfAborted();
+      return await putObject(client, input, headers, [whole], crc.update(whole), whole.length);
+    }
+  }
 
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -217,18 +248,7 @@ export async function writeObject(client: WriteTarget, input: WriteObjectInput):
       }
     }
 
-    if (uploadId === undefined) {
-      const body = takePart(pendingBytes);
-      const answer = await withRetries(
-        // Not aborted once sent (the signal is checked before each attempt): a PUT that COS may have stored
-        // completes, so that what the caller records as written is what COS holds.
-        () => client.http.put({ operation: "put", bucket, region: client.region, key, headers, body }),
-        retry,
-      );
-      const digest = crc.digest();
-      checkCrc(input, digest, answer["x-cos-hash-crc64ecma"] as string | undefined);
-      return { size, etag: String(answer.etag ?? "").replace(/"/g, ""), crc64: digest, parts: 0 };
-    }
+    if (uploadId === undefined) return await putObject(client, input, headers, takePart(pendingBytes), crc, size);
 
     if (filled > 0) startPart([(filling as Buffer).subarray(0, filled)], filling);
     await Promise.all(inFlight);

@@ -285,7 +285,9 @@ class SpanReader {
       const data = bytes.subarray(dataStart, dataEnd);
       read.bytes = data.length;
       if (file.compressionMethod === 0) return Buffer.from(data);
-      return inflateRawSync(data, { maxOutputLength: file.uncompressedSize + 1 });
+      // One output buffer of the declared size and a byte more: no chunks to join (zlib's default is 16 KiB).
+      const limit = file.uncompressedSize + 1;
+      return inflateRawSync(data, { maxOutputLength: limit, chunkSize: Math.max(64, limit) });
     });
   }
 
