@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { type FileHandle, open, unlink } from "node:fs/promises";
 import { finished } from "node:stream";
 import { Crc64 } from "@cosfn/checksums";
@@ -20,9 +21,11 @@ const BLOCKS_IN_FLIGHT = 2;
  * (`blocks.ts`), each written to the file in one call, so the file gets one write per block instead of one per
  * socket chunk (up to 64 KiB). A body announced (`expectedBytes`) as shorter than a block goes into a buffer of
  * its own size instead, so that many small bodies at once do not each hold a block (a longer body than announced
- * goes on in blocks). More than `limit` bytes fail with `tooLarge()`. The file is complete and closed
- * when the promise resolves; on any failure (the body's, the limit's, the disk's) it is removed and the body
- * destroyed.
+ * goes on in blocks). A body that ends within its first block or buffer is written in one synchronous call
+ * (open, write, close) once it has ended: for the small objects that are most requests, three round trips to
+ * libuv's thread pool cost the local cloud more CPU than the write itself. More than `limit` bytes fail with
+ * `tooLarge()`. The file is complete and closed when the promise resolves; on any failure (the body's, the
+ * limit's, the disk's) it is removed and the body destroyed.
  */
 export async function writeBodyFile(
   body: NodeJS.ReadableStream,
@@ -34,13 +37,11 @@ export async function writeBodyFile(
   const md5 = createHash("md5");
   const crc = new Crc64();
   let size = 0;
-  let handle: FileHandle | undefined;
   const blocks = new BlockWriter(
+    file,
     expectedBytes !== undefined && expectedBytes > 0 && expectedBytes < BLOCK_BYTES ? expectedBytes : undefined,
   );
   try {
-    handle = await open(file, "w");
-    const target = handle;
     await new Promise<void>((resolve, reject) => {
       const stream = body as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
       let failed = false;
@@ -52,7 +53,7 @@ export async function writeBodyFile(
         reject(error);
       };
       let paused = false;
-      blocks.start(target, fail, () => {
+      blocks.start(fail, () => {
         if (paused && blocks.backlog < BLOCKS_IN_FLIGHT) {
           paused = false;
           stream.resume();
@@ -80,11 +81,9 @@ export async function writeBodyFile(
         else if (!failed) blocks.end().then(resolve, fail);
       });
     });
-    await handle.close();
-    handle = undefined;
   } catch (error) {
     await blocks.settled();
-    await handle?.close().catch(() => {});
+    await blocks.close().catch(() => {});
     await unlink(file).catch(() => {});
     throw error;
   } finally {
@@ -93,9 +92,14 @@ export async function writeBodyFile(
   return { file, size, md5: md5.digest("hex"), crc64: crc.digest() };
 }
 
-/** Copies chunks into blocks and writes the full ones to a file, one write at a time, in order. */
+/**
+ * Copies chunks into blocks and writes the full ones to the file, one write at a time, in order. A full block is
+ * queued once more bytes follow it, so that a body of one block (or one buffer) is still held whole at its end:
+ * `end` then writes it with one synchronous call, and the file is never opened for the block writes.
+ */
 class BlockWriter {
-  #file: FileHandle | undefined;
+  readonly #path: string;
+  #file: Promise<FileHandle> | undefined;
   #fail: (error: Error) => void = () => {};
   #drained: () => void = () => {};
   #block: Buffer | undefined;
@@ -106,12 +110,12 @@ class BlockWriter {
   /** The size of a first buffer of its own, for a body announced as shorter than a block. */
   #firstBytes: number | undefined;
 
-  constructor(firstBytes: number | undefined) {
+  constructor(path: string, firstBytes: number | undefined) {
+    this.#path = path;
     this.#firstBytes = firstBytes;
   }
 
-  start(file: FileHandle, fail: (error: Error) => void, drained: () => void): void {
-    this.#file = file;
+  start(fail: (error: Error) => void, drained: () => void): void {
     this.#fail = fail;
     this.#drained = drained;
   }
@@ -124,6 +128,7 @@ class BlockWriter {
   add(chunk: Buffer): void {
     let at = 0;
     while (at < chunk.length) {
+      if (this.#block && this.#filled === this.#block.length) this.#queueBlock();
       if (!this.#block) {
         this.#block = this.#firstBytes === undefined ? takeBlock() : Buffer.allocUnsafe(this.#firstBytes);
         this.#firstBytes = undefined;
@@ -131,20 +136,34 @@ class BlockWriter {
       const copied = chunk.copy(this.#block, this.#filled, at);
       this.#filled += copied;
       at += copied;
-      if (this.#filled === this.#block.length) this.#queueBlock();
     }
   }
 
-  /** Writes the last, partial block; resolves once every block is on its way to the disk and written. */
+  /**
+   * Writes what is held: a body never queued (its one block or buffer, or nothing) in one synchronous call that
+   * creates the file; else the last block after the others. Resolves once every byte is in the closed file.
+   */
   async end(): Promise<void> {
+    if (this.#file === undefined) {
+      writeFileSync(this.#path, this.#block ? this.#block.subarray(0, this.#filled) : Buffer.alloc(0));
+      return;
+    }
     if (this.#filled > 0) this.#queueBlock();
     while (this.#writing) await this.#writing;
+    await this.close();
   }
 
   /** Resolves once no write is in progress (after a failure, before the file is closed and removed). */
   async settled(): Promise<void> {
     this.#queue.length = 0;
     while (this.#writing) await this.#writing.catch(() => {});
+  }
+
+  /** Closes the file, if it was opened. */
+  async close(): Promise<void> {
+    const file = this.#file;
+    this.#file = undefined;
+    if (file) await (await file).close();
   }
 
   /** Gives the blocks back for the next bodies. */
@@ -155,6 +174,7 @@ class BlockWriter {
   }
 
   #queueBlock(): void {
+    this.#file ??= open(this.#path, "w");
     this.#queue.push({ block: this.#block as Buffer, length: this.#filled });
     this.#block = undefined;
     this.#filled = 0;
@@ -169,18 +189,20 @@ class BlockWriter {
     }
     const position = this.#position;
     this.#position += next.length;
-    this.#writing = writeAll(this.#file as FileHandle, next.block, next.length, position).then(
-      () => {
-        giveBlock(next.block);
-        this.#next();
-        this.#drained();
-      },
-      (error: Error) => {
-        this.#writing = undefined;
-        this.#queue.length = 0;
-        this.#fail(error);
-      },
-    );
+    this.#writing = (this.#file as Promise<FileHandle>)
+      .then((file) => writeAll(file, next.block, next.length, position))
+      .then(
+        () => {
+          giveBlock(next.block);
+          this.#next();
+          this.#drained();
+        },
+        (error: Error) => {
+          this.#writing = undefined;
+          this.#queue.length = 0;
+          this.#fail(error);
+        },
+      );
   }
 }
 
