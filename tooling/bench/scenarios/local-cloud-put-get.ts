@@ -104,8 +104,14 @@ async function startServer(localCloud: string | undefined, profile: string | und
   );
   const stdout = server.stdout as NodeJS.ReadableStream;
   const ready = await new Promise<{ endpoint: string; credentials: { secretId: string; secretKey: string } }>(
-    (resolve) => {
+    (resolve, reject) => {
       stdout.once("data", (line: Buffer) => resolve(JSON.parse(line.toString())));
+      // A local cloud that cannot start (a wrong PATH, say) fails the benchmark instead of leaving it waiting.
+      server.once("exit", (code) =>
+        reject(
+          new Error(`the local cloud${localCloud ? ` of ${localCloud}` : ""} exited (${code}) before it was ready`),
+        ),
+      );
     },
   );
   return {
@@ -121,7 +127,12 @@ async function startServer(localCloud: string | undefined, profile: string | und
 
 const main = await startServer(values["local-cloud"], values.profile);
 // `--compare PATH`: a second local cloud, PATH's, measured in the same runs, the order alternating run by run.
-const compared = values.compare ? await startServer(values.compare, undefined) : undefined;
+const compared = values.compare
+  ? await startServer(values.compare, undefined).catch((error) => {
+      main.process.kill("SIGTERM");
+      throw error;
+    })
+  : undefined;
 const dir = await mkdtemp(join(tmpdir(), "cosfn-bench-"));
 const results: Record<string, number[]> = {
   "disk write": [],
