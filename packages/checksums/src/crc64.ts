@@ -1,15 +1,15 @@
 /**
  * CRC-64/XZ (the ECMA-182 polynomial, reflected, all-ones init and xor-out): the checksum COS returns as
- * `x-cos-hash-crc64ecma`, a decimal string. Computed slicing-by-8 on 64-bit integers in a small WebAssembly
+ * `x-cos-hash-crc64ecma`, a decimal string. Computed slicing-by-16 on 64-bit integers in a small WebAssembly
  * kernel (crc64-wasm.ts), and combinable, so that a multipart object's checksum follows from its parts'.
  */
-import { BLOCK, crc64Kernel, DATA, STATE } from "./crc64-wasm.ts";
+import { BLOCK, crc64Kernel, DATA, STATE, TABLE_COUNT } from "./crc64-wasm.ts";
 
 const POLY_HI = 0xc96c5795;
 const POLY_LO = 0xd7870f42;
 
-/** Eight tables of 256 entries, each entry a (lo, hi) pair: `TABLES[((k * 256) + byte) * 2 + 0|1]`. */
-const TABLES = new Uint32Array(8 * 256 * 2);
+/** The kernel's tables of 256 entries, each entry a (lo, hi) pair: `TABLES[((k * 256) + byte) * 2 + 0|1]`. */
+const TABLES = new Uint32Array(TABLE_COUNT * 256 * 2);
 for (let n = 0; n < 256; n++) {
   let hi = 0;
   let lo = n;
@@ -25,7 +25,7 @@ for (let n = 0; n < 256; n++) {
   TABLES[n * 2] = lo;
   TABLES[n * 2 + 1] = hi;
 }
-for (let k = 1; k < 8; k++) {
+for (let k = 1; k < TABLE_COUNT; k++) {
   for (let n = 0; n < 256; n++) {
     const prevLo = TABLES[((k - 1) * 256 + n) * 2] as number;
     const prevHi = TABLES[((k - 1) * 256 + n) * 2 + 1] as number;
