@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { createReadStream, writeSync } from "node:fs";
+import { createReadStream, renameSync, writeSync } from "node:fs";
 import {
   copyFile,
   type FileHandle,
@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { crc64, crc64Combine } from "@cosfn/checksums";
+import { BLOCK_BYTES } from "./blocks.ts";
 import { type WrittenBody, writeBodyFile } from "./body-file.ts";
 import { CosError } from "./errors.ts";
 import { MAX_KEYS_PER_LIST, MAX_OBJECT_BYTES, MAX_PARTS, MIN_PART_BYTES } from "./limits.ts";
@@ -888,7 +889,10 @@ export class ObjectStore {
     await Promise.all(
       temps.map((t, i) => {
         const file = join(this.#dataDir(), (segments[i] as Segment).file);
-        return t.temp === file ? undefined : rename(t.temp, file);
+        if (t.temp === file) return undefined;
+        // A small body was written synchronously (body-file.ts); its rename is too, for the same reason.
+        if (t.size < BLOCK_BYTES) return renameSync(t.temp, file);
+        return rename(t.temp, file);
       }),
     );
     return this.#serialize(bucketName, key, async () => {
