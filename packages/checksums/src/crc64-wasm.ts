@@ -138,6 +138,12 @@ function halves(lo: number, hi: number, value: number[]): number[] {
   ];
 }
 
+/** `local = DATA + (length & ~(step - 1))`: where the steps of `step` bytes end (`step` a power of two). */
+function endOfSteps(step: number, local: number): number[] {
+  const length = step === 1 ? [GET, LENGTH] : [GET, LENGTH, ...i32(-step), I32_AND];
+  return [...i32(DATA), ...length, I32_ADD, SET, local];
+}
+
 const body = [
   // crc = state; p = DATA; end16 = p + (length & ~15); end8 = p + (length & ~7); end = p + length
   ...i32(0),
@@ -147,28 +153,9 @@ const body = [
   ...i32(DATA),
   SET,
   P,
-  ...i32(DATA),
-  GET,
-  LENGTH,
-  ...i32(-16),
-  I32_AND,
-  I32_ADD,
-  SET,
-  END16,
-  ...i32(DATA),
-  GET,
-  LENGTH,
-  ...i32(-8),
-  I32_AND,
-  I32_ADD,
-  SET,
-  END8,
-  ...i32(DATA),
-  GET,
-  LENGTH,
-  I32_ADD,
-  SET,
-  END_,
+  ...endOfSteps(16, END16),
+  ...endOfSteps(8, END8),
+  ...endOfSteps(1, END_),
   // Sixteen bytes at a time: the register XORed into the first eight, then T15[b0] ^ ... ^ T0[b15].
   ...whileBelow(
     END16,

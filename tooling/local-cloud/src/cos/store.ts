@@ -947,9 +947,10 @@ export class ObjectStore {
   }
 
   /**
-   * Compacts a bucket's journal while running, once no append is in flight: the state in memory (every version,
-   * every upload in progress and its parts) is written to a new file that replaces the journal; appends wait
-   * meanwhile. A macrotask later than the last append's, so that every journaled change is in memory.
+   * Compacts a bucket's journal while running (appends are synchronous, so none is ever half done): the state in
+   * memory (every version, every upload in progress and its parts) is written to a new file that replaces the
+   * journal; appends wait meanwhile. A macrotask later than the last append's, so that every journaled change is
+   * in memory.
    */
   #scheduleCompaction(bucketName: string): void {
     if (this.#compactionScheduled.has(bucketName) || this.#compacting.has(bucketName) || this.#closed) return;
