@@ -285,7 +285,8 @@ class SpanReader {
       const data = bytes.subarray(dataStart, dataEnd);
       read.bytes = data.length;
       if (file.compressionMethod === 0) return Buffer.from(data);
-      // One output buffer of the declared size and a byte more: no chunks to join (zlib's default is 16 KiB).
+      // One output buffer of the declared size and a byte more: no chunks to join (zlib's default is 16 KiB). An
+      // entry that goes on past it fills at most one more such buffer (1 MiB at most) before zlib stops it.
       const limit = file.uncompressedSize + 1;
       return inflateRawSync(data, { maxOutputLength: limit, chunkSize: Math.max(64, limit) });
     });
