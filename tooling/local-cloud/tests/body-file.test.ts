@@ -6,15 +6,8 @@ import { crc64 } from "@cosfn/checksums";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BLOCK_BYTES as BODY_BLOCK_BYTES } from "../src/cos/blocks.ts";
 import { ObjectStore } from "../src/index.ts";
-import { BUCKET } from "./sdk.ts";
+import { PLAIN_ATTRIBUTES as attributes, BUCKET } from "./sdk.ts";
 
-const attributes = {
-  contentType: "application/octet-stream",
-  headers: {},
-  meta: {},
-  storageClass: "STANDARD",
-  tags: [],
-};
 const md5 = (data: Buffer) => createHash("md5").update(data).digest("hex");
 
 /** Bytes that differ from one body to the next and along each body, so a block reused too soon shows. */

@@ -26,6 +26,15 @@ export function sdkFor(
 
 export const at = { Bucket: BUCKET, Region: REGION };
 
+/** The attributes of a plain object, for tests that put through the store directly. */
+export const PLAIN_ATTRIBUTES = {
+  contentType: "application/octet-stream",
+  headers: {},
+  meta: {},
+  storageClass: "STANDARD",
+  tags: [],
+};
+
 /** The SDK's rejection, for asserting on its code. */
 export async function rejection(
   promise: Promise<unknown>,

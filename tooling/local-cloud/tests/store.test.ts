@@ -5,15 +5,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { ObjectStore, startLocalCloud, storedBytes, storedText } from "../src/index.ts";
-import { at, BUCKET, sdkFor } from "./sdk.ts";
+import { at, PLAIN_ATTRIBUTES as attributes, BUCKET, sdkFor } from "./sdk.ts";
 
-const attributes = {
-  contentType: "application/octet-stream",
-  headers: {},
-  meta: {},
-  storageClass: "STANDARD",
-  tags: [],
-};
 const dirs: string[] = [];
 afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
