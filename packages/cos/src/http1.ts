@@ -43,8 +43,6 @@ export interface Http1Answer {
 export interface Http1Exchange {
   head: string;
   body: readonly Uint8Array[];
-  /** A HEAD request's answer has no body whatever its headers say. */
-  headOnly?: boolean;
   /** Bytes of the answer's body kept (error answers are read for their XML). Default 64 KiB. */
   maxBody?: number;
   signal?: AbortSignal | undefined;
@@ -313,7 +311,7 @@ class Connection {
     this.#keepAlive = statusLine[1] === "1" ? connection !== "close" : connection === "keep-alive";
     const keepAliveTimeout = /timeout=(\d+)/.exec(headers["keep-alive"] ?? "");
     if (keepAliveTimeout) this.idleLimit = Math.min(this.idleLimit, Number(keepAliveTimeout[1]) * 1000 - 1000);
-    if (this.current?.exchange.headOnly || status === 204 || status === 304) {
+    if (status === 204 || status === 304) {
       this.#finish();
     } else if (headers["transfer-encoding"]?.toLowerCase().includes("chunked")) {
       this.#state = Reading.ChunkSize;

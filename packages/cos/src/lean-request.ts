@@ -12,14 +12,16 @@ export interface LeanHttpOptions {
   maxSockets?: number | undefined;
 }
 
-/** One object request of the lean path. */
-export interface LeanRequest {
-  method: "PUT";
+/** One PUT of the lean path (PUT Object, Upload Part). */
+export interface LeanPut {
   bucket: string;
   region: string;
   key: string;
   query?: Record<string, string>;
-  /** Request headers; Host, Authorization, Content-Length and the session token are added. */
+  /**
+   * Request headers, names in any case (a name given twice in different cases counts once, the later value).
+   * Host, Content-Length, Authorization and the session token are the lean path's own: given here they are dropped.
+   */
   headers: Record<string, string>;
   /** The body as the chunks that hold it, written one by one (never joined) with their total as Content-Length. */
   body?: readonly Uint8Array[];
@@ -73,6 +75,36 @@ export function answerError(
   );
 }
 
+/** Headers the lean path sets itself (or, like Transfer-Encoding and Connection, must not be told). */
+const OWN_HEADERS = new Set([
+  "host",
+  "content-length",
+  "authorization",
+  "x-cos-security-token",
+  "transfer-encoding",
+  "connection",
+]);
+
+/**
+ * A caller's headers as they may go out: its own ones dropped, and a name given twice in different cases once, with
+ * the later value (as `node:http` did), so that no header is ever sent twice (two Content-Lengths would let the
+ * caller say where the body ends).
+ */
+function ownHeaders(given: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  let named: Map<string, string> | undefined;
+  for (const name in given) {
+    const lower = name.toLowerCase();
+    if (OWN_HEADERS.has(lower)) continue;
+    named ??= new Map();
+    const earlier = named.get(lower);
+    if (earlier !== undefined) delete headers[earlier];
+    named.set(lower, name);
+    headers[name] = given[name] as string;
+  }
+  return headers;
+}
+
 /**
  * The lean path of @cosfn/cos: object requests signed here and sent over the client's own kept-alive HTTP/1.1
  * connections (`http1.ts`), bodies written as the chunks that hold them. Used for the hot requests (PUT Object,
@@ -113,27 +145,23 @@ export class LeanHttp {
   }
 
   /**
-   * Sends a request and resolves with COS's answer once it is a 2xx; any other status rejects with the
+   * Sends a PUT and resolves with the headers of COS's answer once it is a 2xx; any other status rejects with the
    * CosRequestError COS's error body describes, and a network failure with the one its code maps to
    * (`ECONNRESET`: transient), a header HTTP cannot carry with `InvalidHeader` (permanent, nothing sent).
    */
-  async request(input: LeanRequest): Promise<Http1Answer> {
+  async put(input: LeanPut): Promise<Record<string, string>> {
     const context = { operation: input.operation, bucket: input.bucket, key: input.key };
     const host = `${input.bucket}.cos.${input.region}.myqcloud.com`;
     const body = input.body ?? [];
     let length = 0;
     for (const chunk of body) length += chunk.length;
-    const headers: Record<string, string> = { ...input.headers, Host: host };
-    if (input.method === "PUT") headers["Content-Length"] = String(length);
+    const headers = ownHeaders(input.headers);
+    headers.Host = host;
+    headers["Content-Length"] = String(length);
     const query = input.query ?? {};
-    headers.Authorization = this.#signer.authorization({
-      method: input.method,
-      path: `/${input.key}`,
-      query,
-      headers,
-    });
+    headers.Authorization = this.#signer.authorization({ method: "PUT", path: `/${input.key}`, query, headers });
     if (this.#sessionToken) headers["x-cos-security-token"] = this.#sessionToken;
-    let head = `${input.method} ${objectPath(input.key)}`;
+    let head = `PUT ${objectPath(input.key)}`;
     if (input.query) head += `?${new URLSearchParams(query).toString()}`;
     head += " HTTP/1.1\r\n";
     for (const name in headers) {
@@ -145,24 +173,13 @@ export class LeanHttp {
     head += "\r\n";
     let answer: Http1Answer;
     try {
-      answer = await this.#poolFor(host).send({
-        head,
-        body,
-        headOnly: false,
-        maxBody: MAX_ERROR_BODY,
-        signal: input.signal,
-      });
+      answer = await this.#poolFor(host).send({ head, body, maxBody: MAX_ERROR_BODY, signal: input.signal });
     } catch (error) {
       if (input.signal?.aborted && error === input.signal.reason) throw error;
       throw toCosRequestError(error, context, input.ifMatch);
     }
-    if (answer.status >= 200 && answer.status < 300) return answer;
+    if (answer.status >= 200 && answer.status < 300) return answer.headers;
     throw answerError(answer.status, answer.headers, answer.body.toString("utf8"), context, input.ifMatch);
-  }
-
-  /** A PUT whose answer has no body (PUT Object, Upload Part): resolves with the answer's headers. */
-  async put(input: Omit<LeanRequest, "method">): Promise<Record<string, string>> {
-    return (await this.request({ ...input, method: "PUT" })).headers;
   }
 
   /** Closes the kept connections. */

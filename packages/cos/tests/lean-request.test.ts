@@ -132,6 +132,27 @@ describe("answers", () => {
     expect(cloud.store.head(BUCKET, "bad-header.txt")).toBeUndefined();
   });
 
+  it("sends each header once: a caller's Host, Content-Length, Transfer-Encoding or Authorization is dropped, a name given in two cases counts once", async () => {
+    const body = "the body, whole";
+    const result = await client.writeObject({
+      bucket: BUCKET,
+      key: "lying-headers.txt",
+      body,
+      headers: {
+        "content-length": "3",
+        HOST: "other-1250000000.cos.ap-guangzhou.myqcloud.com",
+        "Transfer-Encoding": "chunked",
+        authorization: "q-sign-algorithm=sha1&forged",
+        connection: "close",
+        "cache-control": "max-age=1",
+        "Cache-Control": "max-age=60",
+      },
+    });
+    expect(result.size).toBe(Buffer.byteLength(body));
+    expect((await stored(cloud, "lying-headers.txt")).toString()).toBe(body);
+    expect(cloud.store.head(BUCKET, "lying-headers.txt")).toMatchObject({ headers: { "cache-control": "max-age=60" } });
+  });
+
   it("maps AccessDenied for keys whose CAM policy does not allow the write", async () => {
     const error = await clientWith(LIMITED)
       .writeObject({ bucket: BUCKET, key: "denied.txt", body: "x" })
