@@ -15,6 +15,7 @@ import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCosClient } from "@cosfn/cos";
+import { LOCAL_CLOUD_NODE_FLAGS } from "@cosfn/local-cloud/node-flags";
 import { type Metric, report } from "../src/metrics.ts";
 
 const { values } = parseArgs({
@@ -24,7 +25,7 @@ const { values } = parseArgs({
     entries: { type: "string", default: "20000" },
     memory: { type: "string", default: "512" },
     parts: { type: "string", default: "big,huge,many,one" },
-    /** A folder for a V8 CPU profile of each function process (`--cpu-prof`). */
+    /** A folder for a V8 CPU profile of each function process and of the local cloud's (`--cpu-prof`). */
     profile: { type: "string" },
     /** Extractions of the small entries' zip (each to a prefix of its own); their figures are listed one by one. */
     repeat: { type: "string", default: "1" },
@@ -71,16 +72,33 @@ async function dataFile(path: string, bytes: number): Promise<void> {
   );
 }
 
-const server = spawn(process.execPath, [...tsx, here("local-cloud-server.ts")], {
-  stdio: ["pipe", "pipe", "inherit"],
-});
+const cpuProfile = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : [];
+const server = spawn(
+  process.execPath,
+  [...cpuProfile, ...LOCAL_CLOUD_NODE_FLAGS, ...tsx, here("local-cloud-server.ts")],
+  {
+    stdio: ["pipe", "pipe", "inherit"],
+  },
+);
 const serverLines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
-const nextLine = async () => JSON.parse((await serverLines.next()).value as string);
+/** The local cloud's next line of JSON (lines of anything else, such as V8's traces, are passed on to stderr). */
+const nextLine = async () => {
+  for (;;) {
+    const line = (await serverLines.next()).value as string;
+    if (line.startsWith("{")) return JSON.parse(line);
+    process.stderr.write(`${line}\n`);
+  }
+};
 const ready: { endpoint: string; credentials: { secretId: string; secretKey: string } } = await nextLine();
-/** The CPU time the local cloud has used so far. */
-async function serverCpuMs(): Promise<number> {
+/** The CPU time the local cloud has used so far: all threads, its main thread; and its full collections. */
+interface ServerCpu {
+  cpuMs: number;
+  mainThreadCpuMs?: number;
+  fullGcs: number;
+}
+async function serverCpu(): Promise<ServerCpu> {
   server.stdin.write("cpu\n");
-  return ((await nextLine()) as { cpuMs: number }).cpuMs;
+  return (await nextLine()) as ServerCpu;
 }
 const cos = createCosClient({ region: "ap-guangzhou", credentials: ready.credentials, endpoint: ready.endpoint });
 
@@ -89,6 +107,9 @@ interface Extraction {
   /** CPU time of the function process during the extraction, and of the local cloud. */
   cpuMs: number;
   serverCpuMs: number;
+  /** Of that, the local cloud's main thread (undefined where /proc does not tell), and its full collections. */
+  serverMainThreadCpuMs: number | undefined;
+  serverFullGcs: number;
   written: number;
   inflated: number;
   bytesRead: number;
@@ -111,15 +132,22 @@ async function extractInProcess(
     values.memory as string,
     JSON.stringify(env),
   ];
-  const serverBefore = await serverCpuMs();
-  const profile = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : [];
-  const run = spawnSync(process.execPath, [...profile, ...tsx, runner, ...args], {
+  const serverBefore = await serverCpu();
+  const run = spawnSync(process.execPath, [...cpuProfile, ...tsx, runner, ...args], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
   if (run.status !== 0) throw new Error(`extraction of ${key} failed: ${run.stderr}`);
-  const serverCpu = (await serverCpuMs()) - serverBefore;
-  return { ...JSON.parse(run.stdout.trim().split("\n").at(-1) as string), serverCpuMs: serverCpu };
+  const serverAfter = await serverCpu();
+  return {
+    ...JSON.parse(run.stdout.trim().split("\n").at(-1) as string),
+    serverCpuMs: serverAfter.cpuMs - serverBefore.cpuMs,
+    serverMainThreadCpuMs:
+      serverAfter.mainThreadCpuMs === undefined || serverBefore.mainThreadCpuMs === undefined
+        ? undefined
+        : serverAfter.mainThreadCpuMs - serverBefore.mainThreadCpuMs,
+    serverFullGcs: serverAfter.fullGcs - serverBefore.fullGcs,
+  };
 }
 
 async function uploadZip(name: string, zipPath: string): Promise<void> {
@@ -175,6 +203,20 @@ try {
         baseline: "unzip CPU per MiB, 1 entry",
       },
       { label: "local cloud CPU per MiB, 1 entry", unit: "ms/MiB", values: [one.serverCpuMs / mib] },
+      ...(one.serverMainThreadCpuMs === undefined
+        ? []
+        : [
+            {
+              label: "local cloud main thread CPU per MiB, 1 entry",
+              unit: "ms/MiB",
+              values: [one.serverMainThreadCpuMs / mib],
+            },
+          ]),
+      {
+        label: "local cloud full collections per GiB, 1 entry",
+        unit: "count",
+        values: [(one.serverFullGcs / mib) * 1024],
+      },
     );
     notes.push(
       `goal: at least 0.7x unzip for one ${values.big} entry, at no more function CPU per MiB than unzip's; zip -1 of pseudo-random text (${(statSync(join(dir, "big.zip")).size / 1024 ** 2).toFixed(0)} MiB zipped)`,

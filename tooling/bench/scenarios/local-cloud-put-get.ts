@@ -19,6 +19,7 @@ import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCosClient } from "@cosfn/cos";
+import { LOCAL_CLOUD_NODE_FLAGS } from "@cosfn/local-cloud/node-flags";
 import { report } from "../src/metrics.ts";
 
 const { values } = parseArgs({
@@ -94,6 +95,7 @@ async function startServer(localCloud: string | undefined, profile: string | und
     process.execPath,
     [
       ...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []),
+      ...LOCAL_CLOUD_NODE_FLAGS,
       "--import",
       "tsx",
       fileURLToPath(new URL("local-cloud-server.ts", import.meta.url)),

@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
 // Runs the TypeScript source directly: workspace packages export their source, so there is no build step.
+// The option on the first line is the local cloud's (LOCAL_CLOUD_NODE_FLAGS in @cosfn/local-cloud, which says why):
+// `cosfn dev` hosts the local cloud in this process. `env -S` splits it from `node`.
 import { register } from "tsx/esm/api";
 
 // A reader that stops early (`cosfn cos cat ... | head -c 10`) closes the pipe: end quietly, with the status

@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LOCAL_CLOUD_NODE_FLAGS } from "@cosfn/local-cloud";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
 
@@ -21,6 +22,13 @@ describe("cosfn", () => {
     const { status, stderr } = await runCli(["explode"]);
     expect(status).toBe(2);
     expect(stderr).toContain('unknown command "explode"');
+  });
+
+  it("starts Node with the local cloud's options (it hosts the local cloud for `cosfn dev`), run as a command", () => {
+    const firstLine = readFileSync(bin, "utf8").split("\n")[0];
+    expect(firstLine).toBe(`#!/usr/bin/env -S node ${LOCAL_CLOUD_NODE_FLAGS.join(" ")}`);
+    // Run through its first line, as npm's link to it is.
+    expect(execFileSync(bin, ["--help"], { encoding: "utf8" })).toContain("Usage: cosfn");
   });
 
   it.each(["event", "parse"])("%s --help prints its usage", async (command) => {

@@ -106,6 +106,7 @@ export {
   type TransferClock,
 } from "./cos/traffic-limit.ts";
 export { type FaultKind, type FaultRule, Faults } from "./faults.ts";
+export { LOCAL_CLOUD_NODE_FLAGS } from "./node-flags.ts";
 export { type PostObjectAnswer, type PostObjectForm, postObjectForm } from "./post-form.ts";
 export { type LoggedService, RequestLog, type RequestLogEntry } from "./request-log.ts";
 export { type ScfContext, type ScfContextOverrides, scfContext } from "./scf-context.ts";
