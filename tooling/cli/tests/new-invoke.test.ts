@@ -64,6 +64,13 @@ describe("cosfn new", () => {
     expect(readFileSync(join(dir, "src/index.ts"), "utf8").split("\n").length).toBeLessThan(30);
   });
 
+  it("names the folder it cannot create, even where the system answers ENOENT under a folder that exists", async () => {
+    // Node's recursive mkdir never returns for /proc/<missing>/...: the command used to hang here.
+    const result = await runCli(["new", "hello", "--dir", "/proc/nonexistent"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("cannot create /proc/nonexistent:");
+  });
+
   it("refuses an existing function and a bad name", async () => {
     expect((await runCli(["new", "hello", "--dir", root])).stderr).toContain("already exists");
     expect((await runCli(["new", "Hello_World", "--dir", root])).status).toBe(2);

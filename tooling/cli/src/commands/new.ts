@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CommandError, type Io, UsageError } from "../io.ts";
@@ -34,6 +34,23 @@ async function templateFiles(dir: string, prefix = ""): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * Creates `dir` and its missing parents, one at a time from the nearest that exists: Node's recursive `mkdir` never
+ * returns where the system answers ENOENT under a parent that exists (under /proc, say). A failure names the folder.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  for (const path of missing) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw new CommandError(`cannot create ${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -52,7 +69,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   for (const file of files) {
     const text = (await readFile(join(templates, file), "utf8")).replaceAll("__NAME__", name);
     const out = join(target, file.slice(0, -".tmpl".length));
-    await mkdir(join(out, ".."), { recursive: true });
+    await makeDirectory(dirname(out));
     await writeFile(out, text);
   }
   io.stdout.write(
