@@ -70,6 +70,13 @@ describe("cosfn cos", () => {
     expect(md5(await readFile(join(dir, "b.bin")))).toBe(md5(data));
   });
 
+  it("cp to a file in a folder that cannot be created names the folder and exits 1", async () => {
+    await cos(["cp", "-", `cos://${BUCKET}/here.txt`], "x");
+    const result = await cos(["cp", `cos://${BUCKET}/here.txt`, "/proc/nonexistent/here.txt"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("cannot create /proc/nonexistent:");
+  });
+
   it("cp copies between cos:// URLs and fills in a name for a DST ending in /", async () => {
     await cos(["cp", "-", `cos://${BUCKET}/src/c.txt`], "copy me");
     expect((await cos(["cp", `cos://${BUCKET}/src/c.txt`, `cos://${BUCKET}/dst/`])).status).toBe(0);

@@ -60,6 +60,14 @@ describe("errors a person can act on", { timeout: 60_000 }, () => {
     );
   });
 
+  it("cosfn dev --data in a folder that cannot be created names it (Node's recursive mkdir never returns there)", async () => {
+    const result = await runBin(["dev", "--port", "0", "--data", "/proc/nonexistent/data"], { env: bare });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      "error: cannot create /proc/nonexistent: ENOENT: no such file or directory, mkdir '/proc/nonexistent'\n",
+    );
+  });
+
   it("cosfn dev refuses a malformed --region rather than creating buckets in it", async () => {
     const result = await runBin(["dev", "--port", "0", "--region", "moon", "--bucket", BUCKET], { env: bare });
     expect(result).toMatchObject({ status: 2, stdout: "" });

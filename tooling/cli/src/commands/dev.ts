@@ -1,5 +1,4 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -12,6 +11,7 @@ import { type DevRuntime, functionRule } from "../dev/bind.ts";
 import { consoleFunctions, functionViews } from "../dev/console.ts";
 import { invocationLine } from "../dev/invocation-line.ts";
 import { loadDevConfig } from "../dev-config.ts";
+import { makeDirectory } from "../directories.ts";
 import { CommandError, type Io, UsageError } from "../io.ts";
 import { findRoot } from "../project.ts";
 import { regionOption } from "../region-option.ts";
@@ -118,7 +118,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const root = values.config ? findRoot() : undefined;
   const config = values.config && root ? loadDevConfig(values.config, root) : undefined;
   const logFile = resolve(values.log ?? join(root ?? ".", ".cosfn", "dev.log"));
-  if (config) await mkdir(dirname(logFile), { recursive: true });
+  if (config) await makeDirectory(dirname(logFile));
+  if (values.data) await makeDirectory(resolve(values.data));
   // The console reads these at each request: the rules it binds run once the cloud has started, and the views of
   // the config's functions are added once their modules are loaded.
   let runtime: DevRuntime | undefined;

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { makeDirectory } from "../directories.ts";
 import { CommandError, type Io, UsageError } from "../io.ts";
 import { FUNCTION_NAME, findRoot } from "../project.ts";
 
@@ -32,23 +33,6 @@ async function templateFiles(dir: string, prefix = ""): Promise<string[]> {
     else if (entry.name.endsWith(".tmpl")) out.push(path);
   }
   return out.sort();
-}
-
-/**
- * Creates `dir` and its missing parents, one at a time from the nearest that exists: Node's recursive `mkdir` never
- * returns where the system answers ENOENT under a parent that exists (under /proc, say). A failure names the folder.
- */
-async function makeDirectory(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
-  for (const path of missing) {
-    try {
-      await mkdir(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
-      throw new CommandError(`cannot create ${path}: ${(error as Error).message}`, { cause: error });
-    }
-  }
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {

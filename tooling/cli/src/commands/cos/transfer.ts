@@ -1,8 +1,9 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, unlink } from "node:fs/promises";
+import { rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { lookup } from "mime-types";
+import { makeDirectory } from "../../directories.ts";
 import type { Io } from "../../io.ts";
 import type { Cos } from "./connect.ts";
 import { progress } from "./progress.ts";
@@ -46,7 +47,7 @@ export async function downloadFile(
   source: { bucket: string; key: string; size?: number },
   target: string,
 ): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
+  await makeDirectory(dirname(target));
   const bar = progress(io, `download ${cosUrl(source.bucket, source.key)}`, source.size);
   const partial = `${target}.cosfn-partial-${process.pid}`;
   try {
