@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { applyBucketSetups, type BucketSetup } from "./bucket-setup.ts";
+import { fullRegionName } from "@cosfn/events";
+import { applyBucketSetups, type BucketSetup, BucketSetupError } from "./bucket-setup.ts";
 import { type CamPolicy, checkCamPolicy } from "./cam.ts";
 import { type CloudInfiniteOptions, cloudInfinite } from "./ci.ts";
 import {
@@ -121,8 +122,14 @@ export interface LocalCloud {
 
 /** Starts the local cloud: the COS XML API for every `<bucket>.cos.<region>.myqcloud.com` host, and triggers. */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const store = await ObjectStore.open(options.dataDir);
   const region = options.region ?? "ap-guangzhou";
+  // As cosfn's --region: a full region name (a short code such as gz is the CLI's to expand).
+  if (fullRegionName(region) !== region) {
+    throw new BucketSetupError(
+      `region ${JSON.stringify(region)}: not a COS region name, e.g. "ap-guangzhou" (the buckets given by name are created in it)`,
+    );
+  }
+  const store = await ObjectStore.open(options.dataDir);
   try {
     await applyBucketSetups(store, options.buckets ?? [], region);
   } catch (error) {

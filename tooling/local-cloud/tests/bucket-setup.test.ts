@@ -67,4 +67,13 @@ describe("bucket setups (startLocalCloud's buckets, cosfn dev's config)", () => 
       }),
     ).rejects.toThrow("s-1250000000.replication[0].destination: qcs::cos:ap-shanghai::r-1250000000 must be");
   });
+
+  it("refuses a region that is not a COS region name before creating anything", async () => {
+    for (const region of ["moon", "gz", "AP-GUANGZHOU", ""]) {
+      await expect(startLocalCloud({ region, buckets: ["x-1250000000"] })).rejects.toMatchObject({
+        name: "BucketSetupError",
+        message: expect.stringContaining(`region ${JSON.stringify(region)}: not a COS region name`),
+      });
+    }
+  });
 });
