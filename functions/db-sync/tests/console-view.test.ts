@@ -65,7 +65,11 @@ describe.each(databases)("db-sync's console view on $name", (database) => {
     );
   });
 
-  it("shows the table's rows, the most recently observed first, a tombstone included, with the column names", async () => {
+  // Four invocations and the view's load, each opening the database (a PGlite folder takes seconds to open; about
+  // 11 s in all on a quiet 2-core machine), so more than the default 30 s when CI runs every package at once.
+  it("shows the table's rows, the most recently observed first, a tombstone included, with the column names", {
+    timeout: 120_000,
+  }, async () => {
     const main = await loadDbSync(env);
     const meta = { "x-cos-meta-owner": "alice" };
     const bodies = { "view/a.txt": "first", "view/目录/b c.txt": "second object", "view/gone.txt": "soon deleted" };
