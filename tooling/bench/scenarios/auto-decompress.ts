@@ -87,7 +87,8 @@ const serverLines = createInterface({ input: server.stdout })[Symbol.asyncIterat
 /** The local cloud's next line of JSON (lines of anything else, such as V8's traces, are passed on to stderr). */
 const nextLine = async () => {
   for (;;) {
-    const line = (await serverLines.next()).value as string;
+    const { value: line, done } = await serverLines.next();
+    if (done) throw new Error(`the local cloud exited (${server.exitCode ?? server.signalCode}) before it answered`);
     if (line.startsWith("{")) return JSON.parse(line);
     process.stderr.write(`${line}\n`);
   }
